@@ -1,0 +1,67 @@
+#!/bin/bash
+# The whole test suite, from a clean clone, as root on Debian bookworm:
+#   sudo scripts/test.sh
+# Installs the Debian packages it needs, builds twice (release-ish and
+# ASan+UBSan), and runs the unit and integration tests against both builds.
+# Set PB_SKIP_DEPS=1 to skip the apt-get step, PB_BUILDS="build" for one build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "${PB_SKIP_DEPS:-0}" = 1 ] || scripts/install-deps.sh
+
+builds=${PB_BUILDS:-"build build-asan"}
+passed=0
+failed=0
+for b in $builds; do
+	opts=(--buildtype=debugoptimized -Dwerror=true)
+	if [ "$b" = build-asan ]; then
+		opts+=(-Db_sanitize=address,undefined -Db_lundef=false)
+	fi
+	if [ -d "$b" ]; then
+		meson configure "$b" "${opts[@]}" >/dev/null
+	else
+		meson setup "$b" "${opts[@]}" >/dev/null
+	fi
+	ninja -C "$b" >/dev/null
+	echo "== unit tests ($b)"
+	set +e
+	meson test -C "$b" --suite unit --print-errorlogs > "$b/unit.log" 2>&1
+	set -e
+	cat "$b/unit.log" | grep -E "^ *[0-9]+/[0-9]+ " || true
+	ok=$(awk '/^Ok:/{print $2}' "$b/unit.log")
+	bad=$(awk '/^Fail:/{print $2}' "$b/unit.log")
+	to=$(awk '/^Timeout:/{print $2}' "$b/unit.log")
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${bad:-0} + ${to:-0}))
+	if [ -z "$ok" ]; then
+		cat "$b/unit.log"
+		failed=$((failed + 1))
+	fi
+	echo "== integration tests ($b)"
+	set +e
+	PB_BUILD_DIR="$PWD/$b" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		/usr/bin/python3 -m pytest -p no:cacheprovider -q tests/integration \
+		--junitxml="$b/pytest.xml" 2>&1 | tee "$b/pytest.log"
+	set -e
+	p=$(/usr/bin/python3 - "$b/pytest.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+try:
+    r = ET.parse(sys.argv[1]).getroot()
+    s = r if r.tag == "testsuite" else r.find("testsuite")
+    t, f, e, sk = (int(s.get(k, 0)) for k in ("tests", "failures", "errors", "skipped"))
+    print(t - f - e - sk, f + e, sk)
+except Exception:
+    print(0, 1, 0)
+PY
+)
+	read -r ip ifail isk <<<"$p"
+	passed=$((passed + ip))
+	failed=$((failed + ifail))
+	if [ "$isk" != 0 ]; then
+		echo "error: $isk integration tests skipped; skips are failures here" >&2
+		failed=$((failed + isk))
+	fi
+done
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

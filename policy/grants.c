@@ -254,6 +254,7 @@ static int add_root(struct pb_grants *g, const struct rule *r)
 	struct pb_grants_path_root *root = &g->roots[g->n_roots++];
 	root->prefix = prefix;
 	root->access = r->access;
+	root->connected = rule_connected(g, r);
 	return 0;
 }
 
@@ -267,7 +268,7 @@ struct pb_grants *pb_grants_builder_finish(struct pb_grants_builder *b)
 	}
 	for (size_t i = 0; i < g->n_paths; i++) {
 		const struct rule *r = &g->paths[i];
-		if (r->access == PB_ACCESS_NONE || !rule_connected(g, r))
+		if (r->access == PB_ACCESS_NONE)
 			continue;
 		if (add_root(g, r) < 0) {
 			for (size_t j = 0; j < g->n_roots; j++)

@@ -105,12 +105,15 @@ const struct pb_grants_endpoint *pb_grants_endpoint(const struct pb_grants *g, s
 const struct pb_grants_endpoint *pb_grants_find_endpoint(const struct pb_grants *g,
 							 const char *name);
 
-/* Connected path rules, for the launcher to decide what to mount: the
- * literal (glob-free) leading part of each rule's pattern, e.g. "/var/log"
- * for "/var/log", "/home/u" for "/home/u/[!.]*". Deny rules are skipped. */
+/* Path rules of every declared endpoint, connected or not, for the launcher
+ * to decide where to mount views (it mounts for unconnected plugs too, so a
+ * later connect shows up live): the literal (glob-free) leading part of each
+ * rule's pattern, e.g. "/var/log" for "/var/log", "/home/u" for
+ * "/home/u/[!.]*". Deny rules are skipped. */
 struct pb_grants_path_root {
 	const char *prefix;
 	unsigned access;
+	bool connected;
 };
 size_t pb_grants_path_root_count(const struct pb_grants *g);
 const struct pb_grants_path_root *pb_grants_path_root(const struct pb_grants *g, size_t i);

@@ -91,8 +91,11 @@ static void test_home(void)
 	PB_CHECK(pb_grants_endpoint_count(g) == 4);
 
 	size_t n = pb_grants_path_root_count(g);
-	PB_CHECK(n == 5);
+	PB_CHECK(n == 6);
 	PB_CHECK_STR(pb_grants_path_root(g, 3)->prefix, "/home/al");
+	PB_CHECK(pb_grants_path_root(g, 3)->connected);
+	PB_CHECK_STR(pb_grants_path_root(g, 5)->prefix, "/home/al/.vlc");
+	PB_CHECK(!pb_grants_path_root(g, 5)->connected);
 	pb_grants_unref(g);
 }
 

@@ -20,6 +20,7 @@
 #include "perror.h"
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct pb_snap_endpoint {

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Changes: every mutation of the model is a change with an id, executed by
+ * one worker thread in submission order, so two changes never race on the
+ * model. A change is Done only after its effect is published to every
+ * enforcement point of the affected snaps and the state is saved.
+ */
+#pragma once
+
+#include "common/pb-util.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+struct pb_broker;
+struct pb_change;
+
+enum pb_change_status {
+	PB_CHANGE_DO,
+	PB_CHANGE_DOING,
+	PB_CHANGE_DONE,
+	PB_CHANGE_ERROR,
+	PB_CHANGE_HOLD,
+};
+
+const char *pb_change_status_name(enum pb_change_status s);
+
+/* Runs in the change worker with the state lock held. Mutates the model and
+ * names the snaps whose grants changed with pb_change_affects(). On failure
+ * it must leave the model as it was and return a negative errno with *err. */
+typedef int (*pb_change_run_fn)(struct pb_broker *b, struct pb_change *c, struct pb_error *err);
+
+struct pb_task {
+	char *kind;
+	char *summary;
+	enum pb_change_status status;
+	struct timespec spawn, ready;
+};
+
+struct pb_change {
+	uint64_t id;
+	char *kind;
+	char *summary;
+	enum pb_change_status status;
+	char *err; /* NULL unless Error/Hold */
+	struct timespec spawn, ready;
+	struct pb_task *tasks;
+	size_t n_tasks;
+
+	pb_change_run_fn run;
+	void *data;
+	void (*free_data)(void *data);
+	char **affected; /* snap names, NULL-terminated */
+	size_t n_affected;
+
+	struct pb_change *next;
+};
+
+struct pb_changes {
+	struct pb_change *head, *tail; /* every known change, in id order */
+	size_t count;
+	uint64_t last_id;
+	pthread_cond_t cond; /* signalled on submit and on each change becoming ready */
+	pthread_t worker;
+	bool worker_started;
+	bool stop;
+};
+
+void pb_changes_init(struct pb_changes *cs);
+/* Stops the worker (finishing the current change) and frees every change. */
+void pb_changes_destroy(struct pb_broker *b);
+int pb_changes_start(struct pb_broker *b);
+
+/* Create a change (state lock held). With run == NULL and no tasks the change
+ * is created ready and Done (snapd's answer for "already connected").
+ * `data` is owned by the change from here on, even on failure. Returns the
+ * change (owned by the list) or NULL on ENOMEM. */
+struct pb_change *pb_change_new(struct pb_broker *b, const char *kind, const char *summary,
+                                pb_change_run_fn run, void *data, void (*free_data)(void *));
+/* Add a task (before submission). */
+int pb_change_add_task(struct pb_change *c, const char *kind, const char *summary);
+/* Queue it for the worker (state lock held). */
+void pb_change_submit(struct pb_broker *b, struct pb_change *c);
+/* Record that the grants of `snap` change (from run()). */
+int pb_change_affects(struct pb_change *c, const char *snap);
+
+struct pb_change *pb_change_find(struct pb_broker *b, uint64_t id);
+bool pb_change_ready(const struct pb_change *c);
+/* Abort a change that has not started; -EBUSY if it is running or ready. */
+int pb_change_abort(struct pb_broker *b, struct pb_change *c);
+
+/* snapd's JSON form of a change (GET /v2/changes/ID). */
+json_object *pb_change_to_json(const struct pb_change *c);
+/* Restore a change list saved with pb_change_to_json (ready changes only;
+ * a change that was not ready when saved is restored as Error). */
+int pb_changes_load(struct pb_broker *b, json_object *arr, uint64_t last_id, struct pb_error *err);
+/* The list for the state file: the most recent PB_CHANGES_KEEP changes. */
+json_object *pb_changes_to_json(struct pb_broker *b);
+
+#define PB_CHANGES_KEEP 100

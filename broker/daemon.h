@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The broker's top-level struct (private to broker/; other parts use
+ * broker.h). It is the daemon's only mutable global state.
+ */
+#pragma once
+
+#include "broker.h"
+#include "audit.h"
+#include "changes.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+
+struct pb_catalogue;
+struct pb_model;
+struct pb_http;
+
+struct pb_broker_config {
+	const char *state_dir;
+	const char *socket_path;
+	const char *snapd_socket_path; /* optional second listening socket */
+	const char *declarations_dir;
+	const char *interfaces_dir; /* admin drop-ins */
+	const char *builtin_interfaces_dir;
+};
+
+struct pb_broker {
+	struct pb_broker_config cfg;
+
+	/* The state lock: the model, the installed snaps, the change list. */
+	pthread_mutex_t lock;
+	struct pb_catalogue *cat;
+	struct pb_model *model;
+	/* Local declarations, as loaded at start-up (and re-read at each install,
+	 * so a new file takes effect at the snap's next install/refresh). */
+	json_object *declarations;
+
+	uint64_t generation; /* last grant table generation handed out */
+
+	struct pb_changes changes;
+
+	/* Enforcement registry (lock order: after `lock`). */
+	pthread_mutex_t enforcers_lock;
+	struct pb_enforcer *enforcers;
+
+	struct pb_audit audit;
+
+	struct pb_http *http;
+	int state_dir_fd;
+};
+
+/* Save the state (model + changes) durably. Called with the lock held. */
+int pb_broker_save(struct pb_broker *b, struct pb_error *err);

@@ -15,20 +15,20 @@
 #define PB_AUDIT_MERGE_SECONDS 1
 
 struct pb_audit_entry {
-	struct timespec time; /* first occurrence */
-	struct timespec last;
-	uid_t uid;
-	uint32_t count;
-	char snap[48];
-	char operation[24];
-	char interface[48];
-	char resource[256];
+        struct timespec time; /* first occurrence */
+        struct timespec last;
+        uid_t uid;
+        uint32_t count;
+        char snap[48];
+        char operation[24];
+        char interface[48];
+        char resource[256];
 };
 
 struct pb_audit {
-	pthread_mutex_t lock;
-	struct pb_audit_entry ring[PB_AUDIT_RING];
-	uint64_t head; /* number of entries ever added */
+        pthread_mutex_t lock;
+        struct pb_audit_entry ring[PB_AUDIT_RING];
+        uint64_t head; /* number of entries ever added */
 };
 
 void pb_audit_init(struct pb_audit *a);

@@ -50,13 +50,13 @@ struct pb_grants *pb_broker_compile_grants(struct pb_broker *b, const char *snap
  * must take its own reference (pb_grants_ref) if it keeps the table.
  * ------------------------------------------------------------------------- */
 struct pb_enforcer {
-	const char *snap; /* owned by the caller, must outlive the registration */
-	uid_t uid;
-	int (*publish)(struct pb_enforcer *e, struct pb_grants *grants);
-	void *data;
-	/* private to the broker */
-	struct pb_enforcer *next_;
-	bool registered_;
+        const char *snap; /* owned by the caller, must outlive the registration */
+        uid_t uid;
+        int (*publish)(struct pb_enforcer *e, struct pb_grants *grants);
+        void *data;
+        /* private to the broker */
+        struct pb_enforcer *next_;
+        bool registered_;
 };
 
 /* Register `e`. Atomically with respect to changes, the current table is
@@ -82,10 +82,10 @@ void pb_broker_audit_denial(struct pb_broker *b, const char *snap, uid_t uid,
  * Installed snaps, for the launcher.
  * ------------------------------------------------------------------------- */
 struct pb_installed_snap {
-	char *name;
-	char *revision;            /* "x1", "x2", ... */
-	char *dir;                 /* STATE/snaps/NAME/REV: becomes $SNAP */
-	struct pb_snap_info *info; /* policy/snap.h: apps (command), plugs, slots */
+        char *name;
+        char *revision;            /* "x1", "x2", ... */
+        char *dir;                 /* STATE/snaps/NAME/REV: becomes $SNAP */
+        struct pb_snap_info *info; /* policy/snap.h: apps (command), plugs, slots */
 };
 
 /* A private copy of what the broker knows of an installed snap; free with

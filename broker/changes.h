@@ -19,54 +19,66 @@ struct pb_broker;
 struct pb_change;
 
 enum pb_change_status {
-	PB_CHANGE_DO,
-	PB_CHANGE_DOING,
-	PB_CHANGE_DONE,
-	PB_CHANGE_ERROR,
-	PB_CHANGE_HOLD,
+        PB_CHANGE_DO,
+        PB_CHANGE_DOING,
+        PB_CHANGE_DONE,
+        PB_CHANGE_ERROR,
+        PB_CHANGE_HOLD,
 };
 
 const char *pb_change_status_name(enum pb_change_status s);
 
-/* Runs in the change worker with the state lock held. Mutates the model and
- * names the snaps whose grants changed with pb_change_affects(). On failure
- * it must leave the model as it was and return a negative errno with *err. */
+/* Runs in the change worker with the state lock held, before the publish.
+ * May name more snaps whose grants changed with pb_change_affects(). On
+ * failure it must leave the model as it was and return a negative errno with
+ * *err (the change becomes Error).
+ *
+ * Most API handlers mutate the model themselves, under the state lock, when
+ * they create the change (so resolve errors are synchronous 400s as in snapd)
+ * and set no run function: the worker then only publishes, saves and marks
+ * the change Done. As the lock serialises handlers and the worker takes
+ * changes in order, publishes and saves happen in the order of mutations. */
 typedef int (*pb_change_run_fn)(struct pb_broker *b, struct pb_change *c, struct pb_error *err);
+/* Runs after the change was saved as Done (e.g. deleting files that the old
+ * state referenced). State lock held. */
+typedef void (*pb_change_after_fn)(struct pb_broker *b, struct pb_change *c);
 
 struct pb_task {
-	char *kind;
-	char *summary;
-	enum pb_change_status status;
-	struct timespec spawn, ready;
+        char *kind;
+        char *summary;
+        enum pb_change_status status;
+        struct timespec spawn, ready;
 };
 
 struct pb_change {
-	uint64_t id;
-	char *kind;
-	char *summary;
-	enum pb_change_status status;
-	char *err; /* NULL unless Error/Hold */
-	struct timespec spawn, ready;
-	struct pb_task *tasks;
-	size_t n_tasks;
+        uint64_t id;
+        char *kind;
+        char *summary;
+        enum pb_change_status status;
+        char *err; /* NULL unless Error/Hold */
+        struct timespec spawn, ready;
+        struct pb_task *tasks;
+        size_t n_tasks;
 
-	pb_change_run_fn run;
-	void *data;
-	void (*free_data)(void *data);
-	char **affected; /* snap names, NULL-terminated */
-	size_t n_affected;
+        pb_change_run_fn run;
+        pb_change_after_fn after;
+        bool queued;
+        void *data;
+        void (*free_data)(void *data);
+        char **affected; /* snap names, NULL-terminated */
+        size_t n_affected;
 
-	struct pb_change *next;
+        struct pb_change *next;
 };
 
 struct pb_changes {
-	struct pb_change *head, *tail; /* every known change, in id order */
-	size_t count;
-	uint64_t last_id;
-	pthread_cond_t cond; /* signalled on submit and on each change becoming ready */
-	pthread_t worker;
-	bool worker_started;
-	bool stop;
+        struct pb_change *head, *tail; /* every known change, in id order */
+        size_t count;
+        uint64_t last_id;
+        pthread_cond_t cond; /* signalled on submit and on each change becoming ready */
+        pthread_t worker;
+        bool worker_started;
+        bool stop;
 };
 
 void pb_changes_init(struct pb_changes *cs);
@@ -74,16 +86,17 @@ void pb_changes_init(struct pb_changes *cs);
 void pb_changes_destroy(struct pb_broker *b);
 int pb_changes_start(struct pb_broker *b);
 
-/* Create a change (state lock held). With run == NULL and no tasks the change
- * is created ready and Done (snapd's answer for "already connected").
- * `data` is owned by the change from here on, even on failure. Returns the
- * change (owned by the list) or NULL on ENOMEM. */
-struct pb_change *pb_change_new(struct pb_broker *b, const char *kind, const char *summary,
-                                pb_change_run_fn run, void *data, void (*free_data)(void *));
+/* Create a change in status Do (state lock held). Set run/after/data/
+ * free_data, add tasks and affected snaps, then pb_change_submit() or
+ * pb_change_finish_now(). Returns the change (owned by the list) or NULL. */
+struct pb_change *pb_change_new(struct pb_broker *b, const char *kind, const char *summary);
 /* Add a task (before submission). */
 int pb_change_add_task(struct pb_change *c, const char *kind, const char *summary);
 /* Queue it for the worker (state lock held). */
 void pb_change_submit(struct pb_broker *b, struct pb_change *c);
+/* Mark it Done at once, without the worker (snapd's answer for "already
+ * connected": a change with no tasks in Done state). */
+void pb_change_finish_now(struct pb_change *c);
 /* Record that the grants of `snap` change (from run()). */
 int pb_change_affects(struct pb_change *c, const char *snap);
 

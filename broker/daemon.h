@@ -8,6 +8,9 @@
 #include "broker.h"
 #include "audit.h"
 #include "changes.h"
+#include "policy/catalogue.h"
+#include "policy/declarations.h"
+#include "policy/model.h"
 
 #include <json-c/json.h>
 #include <pthread.h>
@@ -17,38 +20,45 @@ struct pb_model;
 struct pb_http;
 
 struct pb_broker_config {
-	const char *state_dir;
-	const char *socket_path;
-	const char *snapd_socket_path; /* optional second listening socket */
-	const char *declarations_dir;
-	const char *interfaces_dir; /* admin drop-ins */
-	const char *builtin_interfaces_dir;
+        const char *state_dir;
+        const char *socket_path;
+        const char *snapd_socket_path; /* optional second listening socket */
+        const char *declarations_dir;
+        const char *interfaces_dir; /* admin drop-ins */
+        const char *builtin_interfaces_dir;
 };
 
 struct pb_broker {
-	struct pb_broker_config cfg;
+        struct pb_broker_config cfg;
 
-	/* The state lock: the model, the installed snaps, the change list. */
-	pthread_mutex_t lock;
-	struct pb_catalogue *cat;
-	struct pb_model *model;
-	/* Local declarations, as loaded at start-up (and re-read at each install,
-	 * so a new file takes effect at the snap's next install/refresh). */
-	json_object *declarations;
+        /* The state lock: the model, the installed snaps, the change list. */
+        pthread_mutex_t lock;
+        struct pb_catalogue *cat;
+        struct pb_model *model;
 
-	uint64_t generation; /* last grant table generation handed out */
+        uint64_t generation; /* last grant table generation handed out */
 
-	struct pb_changes changes;
+        struct pb_changes changes;
 
-	/* Enforcement registry (lock order: after `lock`). */
-	pthread_mutex_t enforcers_lock;
-	struct pb_enforcer *enforcers;
+        /* Enforcement registry (lock order: after `lock`). */
+        pthread_mutex_t enforcers_lock;
+        struct pb_enforcer *enforcers;
 
-	struct pb_audit audit;
+        struct pb_audit audit;
 
-	struct pb_http *http;
-	int state_dir_fd;
+        struct pb_http *http;
+        int state_dir_fd;
 };
+
+/* Set up from cfg: catalogue, declarations check, state. */
+int pb_broker_init(struct pb_broker *b, const struct pb_broker_config *cfg, struct pb_error *err);
+void pb_broker_fini(struct pb_broker *b);
+int pb_broker_load_catalogue(struct pb_broker *b, struct pb_error *err);
+/* The declarations directory as it is now (a fresh read). */
+struct pb_declarations *pb_broker_load_declarations(struct pb_broker *b);
 
 /* Save the state (model + changes) durably. Called with the lock held. */
 int pb_broker_save(struct pb_broker *b, struct pb_error *err);
+
+/* Read a regular file (no symlink) of at most max bytes, NUL-terminated. */
+int pb_read_file_at(int dirfd, const char *name, size_t max, char **out, size_t *len);

@@ -8,8 +8,8 @@
 
 static inline void pb_json_putp(json_object **o)
 {
-	if (*o)
-		json_object_put(*o);
+        if (*o)
+                json_object_put(*o);
 }
 #define _cleanup_json_ __attribute__((cleanup(pb_json_putp)))
 

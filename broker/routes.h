@@ -18,19 +18,19 @@
 #include <sys/socket.h>
 
 struct pb_request {
-	struct pb_broker *broker;
-	const char *method;
-	const char *path;
-	/* For a route whose path ends in "/*": the last path segment. */
-	const char *arg;
-	/* The body (NUL-terminated, at most PB_HTTP_MAX_BODY bytes). */
-	const char *body;
-	size_t body_len;
-	/* Who is calling (SO_PEERCRED of the connection; trust this, never
-	 * anything the client says about itself). */
-	struct ucred cred;
-	int fd; /* the connection's socket */
-	void *conn_;
+        struct pb_broker *broker;
+        const char *method;
+        const char *path;
+        /* For a route whose path ends in a "*" segment: that segment. */
+        const char *arg;
+        /* The body (NUL-terminated, at most PB_HTTP_MAX_BODY bytes). */
+        const char *body;
+        size_t body_len;
+        /* Who is calling (SO_PEERCRED of the connection; trust this, never
+         * anything the client says about itself). */
+        struct ucred cred;
+        int fd; /* the connection's socket */
+        void *conn_;
 };
 
 /* A response: status and a JSON document. Build one with the helpers. */
@@ -62,10 +62,10 @@ char *pb_response_body(const struct pb_response *resp, size_t *len);
 typedef struct pb_response *(*pb_route_handler)(struct pb_request *r);
 
 struct pb_route {
-	const char *method;
-	const char *path; /* exact, or ending in "/*" for one more segment */
-	pb_route_handler handler;
-	bool needs_root;
+        const char *method;
+        const char *path; /* exact, or ending in a "*" segment (matches one segment) */
+        pb_route_handler handler;
+        bool needs_root;
 };
 
 /* Find the route. *method_ok false when the path exists with another method. */
@@ -86,6 +86,7 @@ struct pb_response *pb_api_post_change(struct pb_request *r);
 struct pb_response *pb_api_get_snaps(struct pb_request *r);
 struct pb_response *pb_api_post_snaps(struct pb_request *r);
 struct pb_response *pb_api_get_snap(struct pb_request *r);
+struct pb_response *pb_api_post_snap(struct pb_request *r);
 /* api-misc.c */
 struct pb_response *pb_api_get_denials(struct pb_request *r);
 struct pb_response *pb_api_get_system_info(struct pb_request *r);

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * GET /v2/snaps, GET /v2/snaps/NAME, POST /v2/snaps {"action":"install",
+ * "path":P} and POST /v2/snaps/NAME {"action":"remove","purge":bool}.
+ *
+ * Install: the files are staged (copied, or unsquashfs'd) and snap.yaml parsed
+ * outside the lock; then, under it, the staged tree is renamed into
+ * STATE/snaps/NAME/xN and the model updated; the change publishes and saves.
+ * Snaps are installed from a path the daemon reads (it runs as root and only
+ * root may install).
+ */
+#include "api-util.h"
+#include "jsonutil.h"
+#include "subprocess.h"
+#include "common/log.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define SNAP_YAML_MAX (1u << 20)
+
+struct pb_response *pb_api_get_snaps(struct pb_request *r)
+{
+        struct pb_broker *b = r->broker;
+        struct pb_perror perr = {0};
+        pthread_mutex_lock(&b->lock);
+        json_object *res = pb_model_snaps_json(b->model, NULL, &perr);
+        pthread_mutex_unlock(&b->lock);
+        return res ? pb_response_sync(res) : pb_response_perror(&perr);
+}
+
+struct pb_response *pb_api_get_snap(struct pb_request *r)
+{
+        struct pb_broker *b = r->broker;
+        struct pb_perror perr = {0};
+        pthread_mutex_lock(&b->lock);
+        json_object *res = pb_model_snaps_json(b->model, r->arg, &perr);
+        pthread_mutex_unlock(&b->lock);
+        return res ? pb_response_sync(res) : pb_response_perror(&perr);
+}
+
+/* Delete the revisions of `name` the model no longer needs: all of them when
+ * it is not installed, otherwise all but the current and the previous one (a
+ * running app may still use the previous one). State lock held. */
+static void gc_snap_files(struct pb_broker *b, const char *name)
+{
+        _cleanup_free_ char *dir = pb_strdupf("%s/snaps/%s", b->cfg.state_dir, name);
+        if (!dir)
+                return;
+        int rev = pb_model_snap_revision(b->model, name);
+        if (rev < 0) {
+                pb_rm_rf(dir);
+                return;
+        }
+        _cleanup_dir_ DIR *d = opendir(dir);
+        if (!d)
+                return;
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                if (de->d_name[0] != 'x')
+                        continue;
+                char *end = NULL;
+                long n = strtol(de->d_name + 1, &end, 10);
+                if (*end || n == rev || n == rev - 1)
+                        continue;
+                _cleanup_free_ char *p = pb_strdupf("%s/%s", dir, de->d_name);
+                if (p)
+                        pb_rm_rf(p);
+        }
+}
+
+static void after_snap_change(struct pb_broker *b, struct pb_change *c)
+{
+        gc_snap_files(b, c->data);
+}
+
+/* Stage the snap at `path` into stage/snap; returns the parsed snap.yaml. */
+static struct pb_snap_info *stage(const char *path, const char *stage_dir,
+                                  struct pb_response **resp)
+{
+        _cleanup_free_ char *dest = pb_strdupf("%s/snap", stage_dir);
+        _cleanup_free_ char *origin = NULL;
+        struct stat st;
+        if (!dest) {
+                *resp = pb_response_error(500, NULL, NULL, "out of memory");
+                return NULL;
+        }
+        if (path[0] != '/') {
+                *resp = pb_response_error(400, NULL, NULL,
+                                          "cannot install \"%s\": path is not absolute", path);
+                return NULL;
+        }
+        if (stat(path, &st) < 0) {
+                *resp = pb_response_error(400, NULL, NULL, "cannot install \"%s\": %s", path,
+                                          strerror(errno));
+                return NULL;
+        }
+        struct pb_error err = {0};
+        if (S_ISDIR(st.st_mode)) {
+                /* Owned by root whoever owned the source: $SNAP is read-only to apps. */
+                char *argv[] = {"/bin/cp",
+                                "-R",
+                                "--no-dereference",
+                                "--preserve=mode,timestamps,links",
+                                "--",
+                                (char *)path,
+                                dest,
+                                NULL};
+                if (pb_spawn_wait(argv, &err) < 0) {
+                        *resp = pb_response_error(400, NULL, NULL, "cannot install \"%s\": %s",
+                                                  path, err.msg);
+                        return NULL;
+                }
+                origin = pb_strdupf("%s/meta/snap.yaml", path);
+        } else if (S_ISREG(st.st_mode)) {
+                char *argv[] = {
+                    "/usr/bin/unsquashfs", "-no-xattrs", "-no-progress", "-d", dest, "--",
+                    (char *)path,          NULL};
+                if (pb_spawn_wait(argv, &err) < 0) {
+                        *resp =
+                            pb_response_error(400, NULL, NULL,
+                                              "cannot install \"%s\": not a snap directory or a "
+                                              "valid squashfs .snap file (%s)",
+                                              path, err.msg);
+                        return NULL;
+                }
+                char *chown_argv[] = {"/bin/chown", "-R", "-h", "0:0", "--", dest, NULL};
+                pb_spawn_wait(chown_argv, NULL);
+                origin = pb_strdupf("%s:meta/snap.yaml", path);
+        } else {
+                *resp = pb_response_error(400, NULL, NULL,
+                                          "cannot install \"%s\": not a directory or a .snap file",
+                                          path);
+                return NULL;
+        }
+        if (!origin) {
+                *resp = pb_response_error(500, NULL, NULL, "out of memory");
+                return NULL;
+        }
+        _cleanup_fd_ int dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_fd_ int mfd =
+            dfd < 0 ? -1 : openat(dfd, "meta", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        _cleanup_free_ char *yaml = NULL;
+        size_t len = 0;
+        int r = mfd < 0 ? -errno : pb_read_file_at(mfd, "snap.yaml", SNAP_YAML_MAX, &yaml, &len);
+        if (r < 0) {
+                *resp =
+                    pb_response_error(400, NULL, NULL, "cannot install \"%s\": cannot read %s: %s",
+                                      path, origin, strerror(-r));
+                return NULL;
+        }
+        struct pb_perror perr = {0};
+        struct pb_snap_info *info = pb_snap_info_parse(origin, yaml, len, &perr);
+        if (!info)
+                *resp = pb_response_perror(&perr);
+        return info;
+}
+
+static struct pb_response *install_locked(struct pb_broker *b, const char *path,
+                                          const char *stage_dir, struct pb_snap_info **infop)
+{
+        struct pb_snap_info *info = *infop;
+        _cleanup_free_ char *name = strdup(info->name);
+        if (!name)
+                return pb_response_error(500, NULL, NULL, "out of memory");
+        int rev = pb_model_next_revision(b->model, name);
+        _cleanup_free_ char *src = pb_strdupf("%s/snap", stage_dir);
+        _cleanup_free_ char *dir = pb_strdupf("%s/snaps/%s", b->cfg.state_dir, name);
+        _cleanup_free_ char *target = pb_strdupf("%s/snaps/%s/x%d", b->cfg.state_dir, name, rev);
+        if (!src || !dir || !target)
+                return pb_response_error(500, NULL, NULL, "out of memory");
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+                return pb_response_error(500, NULL, NULL, "cannot create %s: %s", dir,
+                                         strerror(errno));
+        pb_rm_rf(target); /* left over by a crash before the model was saved */
+        if (rename(src, target) < 0)
+                return pb_response_error(500, NULL, NULL, "cannot move the snap into %s: %s",
+                                         target, strerror(errno));
+
+        struct pb_declarations *decls = pb_broker_load_declarations(b);
+        struct pb_install in = {
+            .info = info,
+            .decls = decls,
+            .source = path,
+            .install_time = (long long)time(NULL),
+        };
+        struct pb_affected aff = {0};
+        struct pb_perror perr = {0};
+        int got_rev = 0;
+        bool refresh = pb_model_snap_info(b->model, name) != NULL;
+        int r = pb_model_install(b->model, &in, &got_rev, &aff, &perr);
+        pb_declarations_free(decls);
+        if (r < 0) {
+                pb_rm_rf(target);
+                pb_affected_clear(&aff);
+                return pb_response_perror(&perr);
+        }
+        *infop = NULL; /* consumed */
+
+        _cleanup_free_ char *summary = pb_strdupf("%s \"%s\" snap from file \"%s\"",
+                                                  refresh ? "Refresh" : "Install", name, path);
+        if (!summary)
+                return pb_response_error(500, NULL, NULL, "out of memory");
+        struct pb_change *c = pb_change_new(b, refresh ? "refresh-snap" : "install-snap", summary);
+        if (!c) {
+                pb_affected_clear(&aff);
+                return pb_response_error(500, NULL, NULL, "out of memory");
+        }
+        char task[512];
+        snprintf(task, sizeof(task), "Mount snap \"%s\" (x%d)", name, got_rev);
+        pb_change_add_task(c, "mount-snap", task);
+        snprintf(task, sizeof(task),
+                 "Automatically connect eligible plugs and slots of snap \"%s\"", name);
+        pb_change_add_task(c, "auto-connect", task);
+        for (size_t i = 0; i < aff.n_tasks; i++)
+                pb_change_add_task(c, "connect", aff.tasks[i].summary);
+        for (size_t i = 0; i < aff.n_snaps; i++)
+                pb_change_affects(c, aff.snaps[i]);
+        pb_change_affects(c, name);
+        pb_affected_clear(&aff);
+        c->data = steal_pointer(&name);
+        c->free_data = free;
+        c->after = after_snap_change;
+        pb_change_submit(b, c);
+        return pb_response_async(c->id);
+}
+
+static struct pb_response *install(struct pb_broker *b, json_object *body)
+{
+        const char *path = pb_json_str(body, "path");
+        if (!path || !*path)
+                return pb_response_error(400, NULL, NULL, "cannot install: no path given");
+        _cleanup_free_ char *stage_dir = pb_strdupf("%s/staging/install-XXXXXX", b->cfg.state_dir);
+        if (!stage_dir || !mkdtemp(stage_dir))
+                return pb_response_error(500, NULL, NULL, "cannot create a staging directory: %s",
+                                         strerror(errno));
+        struct pb_response *resp = NULL;
+        struct pb_snap_info *info = stage(path, stage_dir, &resp);
+        if (info) {
+                pthread_mutex_lock(&b->lock);
+                resp = install_locked(b, path, stage_dir, &info);
+                pthread_mutex_unlock(&b->lock);
+                if (info)
+                        pb_snap_info_free(info);
+        }
+        pb_rm_rf(stage_dir);
+        return resp;
+}
+
+struct pb_response *pb_api_post_snaps(struct pb_request *r)
+{
+        struct pb_response *resp = NULL;
+        _cleanup_json_ json_object *body = pb_request_json(r, "a snap action", &resp);
+        if (!body)
+                return resp;
+        const char *action = pb_json_str(body, "action");
+        if (action && strcmp(action, "install") == 0)
+                return install(r->broker, body);
+        return pb_response_error(400, NULL, NULL, "unsupported snap action: \"%s\"",
+                                 action ? action : "");
+}
+
+struct pb_response *pb_api_post_snap(struct pb_request *r)
+{
+        struct pb_broker *b = r->broker;
+        struct pb_response *resp = NULL;
+        _cleanup_json_ json_object *body = pb_request_json(r, "a snap action", &resp);
+        if (!body)
+                return resp;
+        const char *action = pb_json_str(body, "action");
+        if (!action || strcmp(action, "remove") != 0)
+                return pb_response_error(400, NULL, NULL, "unsupported snap action: \"%s\"",
+                                         action ? action : "");
+        json_object *po = NULL;
+        bool purge = json_object_object_get_ex(body, "purge", &po) &&
+                     json_object_is_type(po, json_type_boolean) && json_object_get_boolean(po);
+        struct pb_affected aff = {0};
+        struct pb_perror perr = {0};
+        pthread_mutex_lock(&b->lock);
+        int rr = pb_model_remove(b->model, r->arg, purge, &aff, &perr);
+        if (rr < 0) {
+                resp = pb_response_perror(&perr);
+        } else {
+                char summary[256];
+                snprintf(summary, sizeof(summary), "Remove \"%s\" snap", r->arg);
+                struct pb_change *c = pb_change_new(b, "remove-snap", summary);
+                char *name = strdup(r->arg);
+                if (!c || !name) {
+                        free(name);
+                        resp = pb_response_error(500, NULL, NULL, "out of memory");
+                        if (c)
+                                pb_change_submit(b, c);
+                } else {
+                        for (size_t i = 0; i < aff.n_tasks; i++)
+                                pb_change_add_task(c, "disconnect", aff.tasks[i].summary);
+                        char task[256];
+                        snprintf(task, sizeof(task), "Remove data of snap \"%s\"%s", r->arg,
+                                 purge ? " (purge)" : "");
+                        pb_change_add_task(c, "remove-snap", task);
+                        for (size_t i = 0; i < aff.n_snaps; i++)
+                                pb_change_affects(c, aff.snaps[i]);
+                        pb_change_affects(c, r->arg);
+                        c->data = name;
+                        c->free_data = free;
+                        c->after = after_snap_change;
+                        pb_change_submit(b, c);
+                        resp = pb_response_async(c->id);
+                }
+        }
+        pthread_mutex_unlock(&b->lock);
+        pb_affected_clear(&aff);
+        return resp;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "api-util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+char *pb_strdupf(const char *fmt, ...)
+{
+        char *s = NULL;
+        va_list ap;
+        va_start(ap, fmt);
+        int r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        return r < 0 ? NULL : s;
+}
+
+struct pb_response *pb_response_perror(const struct pb_perror *perr)
+{
+        int status = perr->status ? perr->status : 400;
+        return pb_response_error(status, perr->kind, perr->value, "%s",
+                                 perr->msg[0] ? perr->msg : "internal error");
+}
+
+bool pb_is_system_snap_name(const char *s)
+{
+        return !s || !*s || strcmp(s, "system") == 0 || strcmp(s, "core") == 0 ||
+               strcmp(s, "snapd") == 0;
+}
+
+struct pb_response *pb_submit_affected(struct pb_broker *b, const char *kind, const char *summary,
+                                       const char *task_kind, const struct pb_affected *aff)
+{
+        struct pb_change *c = pb_change_new(b, kind, summary);
+        if (!c)
+                return pb_response_error(500, NULL, NULL, "out of memory");
+        int r = 0;
+        for (size_t i = 0; aff && i < aff->n_tasks && r == 0; i++)
+                r = pb_change_add_task(c, task_kind, aff->tasks[i].summary);
+        for (size_t i = 0; aff && i < aff->n_snaps && r == 0; i++)
+                r = pb_change_affects(c, aff->snaps[i]);
+        /* Even on ENOMEM the model is already changed: the change must still
+         * be published and saved, so it is queued in any case. */
+        pb_change_submit(b, c);
+        return pb_response_async(c->id);
+}

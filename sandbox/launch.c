@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * plugboard-launch: builds one sandbox and runs one app in it.
+ *
+ * Run as root by the broker (never setuid: DESIGN §8), with the app's stdio on
+ * fds 0-2 and the spec channel on fd 3 (see spec.h for the wire format). Three
+ * processes:
+ *   launcher (host pid ns, root): reads the spec, creates ~/snap/NAME/{REV,common}
+ *     as the user, clones the sandbox init, relays "signal N" requests from the
+ *     broker and reports "pid"/"exit" back;
+ *   init (pid 1 of the new pid ns): builds the root as root, drops to the user,
+ *     forks the app, forwards signals to its process group, reaps orphans, and
+ *     passes the app's wait status up; when it exits the kernel kills whatever
+ *     is left in the namespace, so nothing of the sandbox outlives the app;
+ *   app: confines itself (pb_confine) and execs the command.
+ */
+#include "launcher.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+static noreturn void vdie(int errnum, const char *fmt, va_list ap)
+{
+        char buf[1024];
+        vsnprintf(buf, sizeof(buf), fmt, ap);
+        if (errnum)
+                dprintf(STDERR_FILENO, "plugboard-launch: %s: %s\n", buf, strerror(errnum));
+        else
+                dprintf(STDERR_FILENO, "plugboard-launch: %s\n", buf);
+        _exit(PB_LAUNCH_SETUP_FAILED);
+}
+
+void die(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vdie(0, fmt, ap);
+}
+
+void die_errno(const char *fmt, ...)
+{
+        int e = errno;
+        va_list ap;
+        va_start(ap, fmt);
+        vdie(e, fmt, ap);
+}
+
+/* Signals the broker may relay to the app (what a terminal or `kill` sends). */
+static const int relayed[] = {SIGINT,  SIGTERM,  SIGHUP,  SIGQUIT, SIGUSR1,
+                              SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
+
+static bool read_full(int fd, void *buf, size_t n)
+{
+        char *p = buf;
+        while (n > 0) {
+                ssize_t r = read(fd, p, n);
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r <= 0)
+                        return false;
+                p += r;
+                n -= (size_t)r;
+        }
+        return true;
+}
+
+static struct pb_spec *read_spec(int fd)
+{
+        uint32_t len = 0;
+        struct pb_error err = {0};
+        struct pb_spec *s = NULL;
+        if (!read_full(fd, &len, sizeof(len)))
+                die("cannot read the spec length");
+        if (len == 0 || len > PB_SPEC_MAX_BYTES)
+                die("spec length %u out of range", len);
+        _cleanup_free_ char *buf = malloc(len + 1);
+        if (!buf)
+                die("out of memory");
+        if (!read_full(fd, buf, len))
+                die("short spec");
+        buf[len] = '\0';
+        if (pb_spec_parse(buf, len, &s, &err) < 0)
+                die("%s", err.msg);
+        return s;
+}
+
+static void report(int fd, const char *fmt, ...) PB_PRINTF(2, 3);
+static void report(int fd, const char *fmt, ...)
+{
+        char buf[256];
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        /* The channel may be a plain file or pipe when run by hand: ignore errors. */
+        if (n > 0 && send(fd, buf, (size_t)n, MSG_NOSIGNAL) < 0 && errno == ENOTSOCK) {
+                ssize_t w = write(fd, buf, (size_t)n);
+                (void)w;
+        }
+}
+
+/* ~/snap/NAME/REV and ~/snap/NAME/common, created by a child that has become
+ * the user: nothing here runs with more rights than the user has, and each step
+ * is relative to the previous directory fd with O_NOFOLLOW, so a planted
+ * symlink is refused rather than followed. */
+static void make_user_dirs(const struct pb_spec *s)
+{
+        pid_t pid = fork();
+        if (pid < 0)
+                die_errno("fork");
+        if (pid == 0) {
+                if (setgroups(s->n_groups, s->groups) < 0 ||
+                    setresgid(s->gid, s->gid, s->gid) < 0 || setresuid(s->uid, s->uid, s->uid) < 0)
+                        die_errno("cannot become uid %u", (unsigned)s->uid);
+                int fd = open(s->home, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0)
+                        die_errno("cannot open home %s", s->home);
+                const char *parts[] = {"snap", s->snap};
+                for (size_t i = 0; i < PB_ARRAY_SIZE(parts); i++) {
+                        if (mkdirat(fd, parts[i], 0755) < 0 && errno != EEXIST)
+                                die_errno("cannot create ~/snap/%s", s->snap);
+                        int nfd =
+                            openat(fd, parts[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (nfd < 0)
+                                die_errno("cannot open ~/snap/%s", s->snap);
+                        close(fd);
+                        fd = nfd;
+                }
+                if ((mkdirat(fd, s->revision, 0755) < 0 && errno != EEXIST) ||
+                    (mkdirat(fd, "common", 0755) < 0 && errno != EEXIST))
+                        die_errno("cannot create ~/snap/%s/{%s,common}", s->snap, s->revision);
+                _exit(0);
+        }
+        int st = 0;
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                _exit(PB_LAUNCH_SETUP_FAILED); /* the child printed why */
+}
+
+static int block_signals(bool with_chld)
+{
+        sigset_t set;
+        sigemptyset(&set);
+        for (size_t i = 0; i < PB_ARRAY_SIZE(relayed); i++)
+                sigaddset(&set, relayed[i]);
+        if (with_chld)
+                sigaddset(&set, SIGCHLD);
+        if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+                die_errno("sigprocmask");
+        int fd = signalfd(-1, &set, SFD_CLOEXEC);
+        if (fd < 0)
+                die_errno("signalfd");
+        return fd;
+}
+
+static void unblock_all(void)
+{
+        sigset_t set;
+        sigemptyset(&set);
+        sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+static void noop_handler(int sig)
+{
+        (void)sig;
+}
+
+/* The app: a new session (no controlling terminal: TIOCSTI-style tricks have
+ * nothing to aim at, and the caller's terminal job control stays with
+ * `plugboard run`), confinement, execve. */
+static noreturn void run_app(const struct pb_spec *s)
+{
+        unblock_all();
+        for (size_t i = 0; i < PB_ARRAY_SIZE(relayed); i++)
+                signal(relayed[i], SIG_DFL);
+        if (setsid() < 0)
+                die_errno("setsid");
+        pb_confine(s);
+        execve(s->argv[0], s->argv, s->env);
+        int e = errno;
+        dprintf(STDERR_FILENO, "plugboard-launch: cannot run %s: %s\n", s->argv[0], strerror(e));
+        _exit(e == ENOENT ? 127 : 126);
+}
+
+/* pid 1 of the sandbox. */
+static noreturn void run_init(const struct pb_spec *s, int status_fd)
+{
+        /* pid 1 drops every signal whose handler is SIG_DFL, even from the parent
+         * namespace: give the relayed ones a handler, then take them from a
+         * signalfd. */
+        struct sigaction sa = {.sa_handler = noop_handler};
+        for (size_t i = 0; i < PB_ARRAY_SIZE(relayed); i++)
+                sigaction(relayed[i], &sa, NULL);
+        pb_rootfs_setup(s);
+        int sfd = block_signals(true);
+
+        pid_t app = fork();
+        if (app < 0)
+                die_errno("fork");
+        if (app == 0) {
+                close(status_fd);
+                close(sfd);
+                run_app(s);
+        }
+        /* init itself keeps nothing: the user's uid, no capabilities, not dumpable
+         * (so the app cannot open /proc/1/mem or /proc/1/root). */
+        pb_drop_to_user(s);
+        if (prctl(PR_SET_DUMPABLE, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                die_errno("prctl");
+        int app_status = -1;
+        for (;;) {
+                struct signalfd_siginfo si;
+                ssize_t r = read(sfd, &si, sizeof(si));
+                if (r < 0 && errno == EINTR)
+                        continue;
+                if (r != (ssize_t)sizeof(si))
+                        die_errno("signalfd read");
+                if ((int)si.ssi_signo != SIGCHLD) {
+                        if (kill(-app, (int)si.ssi_signo) < 0)
+                                kill(app, (int)si.ssi_signo);
+                        continue;
+                }
+                for (;;) {
+                        int st = 0;
+                        pid_t p = waitpid(-1, &st, WNOHANG);
+                        if (p <= 0)
+                                break;
+                        if (p == app)
+                                app_status = st;
+                }
+                if (app_status != -1)
+                        break;
+        }
+        ssize_t w = write(status_fd, &app_status, sizeof(app_status));
+        (void)w;
+        _exit(WIFEXITED(app_status) ? WEXITSTATUS(app_status) : 128 + WTERMSIG(app_status));
+}
+
+static int parse_fd_arg(int argc, char **argv)
+{
+        int fd = 3;
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--spec-fd") == 0 && i + 1 < argc) {
+                        char *end = NULL;
+                        long v = strtol(argv[++i], &end, 10);
+                        if (!end || *end || v < 0 || v > 1024)
+                                die("bad --spec-fd");
+                        fd = (int)v;
+                } else {
+                        die("usage: plugboard-launch [--spec-fd N]  (run by plugboardd)");
+                }
+        }
+        return fd;
+}
+
+int main(int argc, char **argv)
+{
+        int chan = parse_fd_arg(argc, argv);
+        if (geteuid() != 0)
+                die("must be run as root by plugboardd (it is not setuid)");
+        struct pb_spec *s = read_spec(chan);
+        if (s->make_user_dirs)
+                make_user_dirs(s);
+
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                die_errno("pipe");
+        int sfd = block_signals(false);
+        unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | SIGCHLD;
+        if (!s->network)
+                flags |= CLONE_NEWNET;
+        /* clone, not unshare+fork: the child is pid 1 of the new pid namespace
+         * from its first instruction. */
+        pid_t init = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, NULL);
+        if (init < 0)
+                die_errno("cannot create the sandbox namespaces");
+        if (init == 0) {
+                close(pfd[0]);
+                close(chan);
+                close(sfd);
+                run_init(s, pfd[1]);
+        }
+        close(pfd[1]);
+        report(chan, "pid %d\n", (int)init);
+
+        int pidfd = (int)syscall(SYS_pidfd_open, init, 0);
+        if (pidfd < 0)
+                die_errno("pidfd_open");
+        /* Relay loop: "signal N" lines from the broker and the terminal signals
+         * we receive ourselves go to init, which forwards them to the app's group.
+         * A hang-up on the channel means the broker is gone: end the sandbox. */
+        char line[64];
+        size_t used = 0;
+        bool chan_open = true;
+        for (;;) {
+                struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN},
+                                      {.fd = sfd, .events = POLLIN},
+                                      {.fd = chan_open ? chan : -1, .events = POLLIN}};
+                if (poll(p, 3, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        die_errno("poll");
+                }
+                if (p[0].revents)
+                        break;
+                if (p[1].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+                                kill(init, (int)si.ssi_signo);
+                }
+                if (p[2].revents) {
+                        ssize_t r = recv(chan, line + used, sizeof(line) - 1 - used, MSG_DONTWAIT);
+                        if (r <= 0 && !(r < 0 && (errno == EAGAIN || errno == EINTR))) {
+                                if (r < 0 && errno == ENOTSOCK) {
+                                        chan_open = false; /* a file given by hand */
+                                        continue;
+                                }
+                                kill(init, SIGKILL);
+                                chan_open = false;
+                                continue;
+                        }
+                        used += r > 0 ? (size_t)r : 0;
+                        line[used] = '\0';
+                        char *nl;
+                        while ((nl = strchr(line, '\n'))) {
+                                *nl = '\0';
+                                int sig = 0;
+                                if (sscanf(line, "signal %d", &sig) == 1)
+                                        for (size_t i = 0; i < PB_ARRAY_SIZE(relayed); i++)
+                                                if (relayed[i] == sig)
+                                                        kill(init, sig);
+                                size_t rest = used - (size_t)(nl + 1 - line);
+                                memmove(line, nl + 1, rest + 1);
+                                used = rest;
+                        }
+                        if (used == sizeof(line) - 1)
+                                used = 0; /* garbage without newline: drop it */
+                }
+        }
+        int st = 0, app_status = -1;
+        while (waitpid(init, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (read(pfd[0], &app_status, sizeof(app_status)) != (ssize_t)sizeof(app_status)) {
+                report(chan, "error sandbox setup failed\n");
+                _exit(PB_LAUNCH_SETUP_FAILED);
+        }
+        report(chan, "exit %d\n", app_status);
+        pb_spec_free(s);
+        _exit(WIFEXITED(app_status) ? WEXITSTATUS(app_status) : 128 + WTERMSIG(app_status));
+}

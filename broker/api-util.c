@@ -44,3 +44,13 @@ struct pb_response *pb_submit_affected(struct pb_broker *b, const char *kind, co
         pb_change_submit(b, c);
         return pb_response_async(c->id);
 }
+
+void pb_change_set_snap_name(struct pb_change *c, const char *name)
+{
+        json_object *d = json_object_new_object(), *a = json_object_new_array();
+        json_object_array_add(a, json_object_new_string(name));
+        json_object_object_add(d, "snap-names", a);
+        if (c->api_data)
+                json_object_put(c->api_data);
+        c->api_data = d;
+}

@@ -16,3 +16,5 @@ struct pb_response *pb_submit_affected(struct pb_broker *b, const char *kind, co
 bool pb_is_system_snap_name(const char *s);
 /* asprintf into a new string; NULL on ENOMEM. */
 char *pb_strdupf(const char *fmt, ...) PB_PRINTF(1, 2);
+/* Set {"snap-names":[name]} as the change's data (what `install` reports). */
+void pb_change_set_snap_name(struct pb_change *c, const char *name);

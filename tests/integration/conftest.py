@@ -69,3 +69,168 @@ def run_as(user, argv, **kw):
         os.setuid(user.pw_uid)
 
     return subprocess.run(argv, preexec_fn=demote, env=base, **kw)
+
+
+# ---------------------------------------------------------------------------
+# The broker (issue 2). Other areas' tests start a broker with start_broker():
+#
+#   b = start_broker(workdir)            # a real plugboardd on a private state dir
+#   b.cli(["install", ".../examples/vlc"], check=True)
+#   b.snap(["connections", "vlc"])       # Debian's real snap client, same daemon
+#   b.stop()
+# ---------------------------------------------------------------------------
+import signal as _signal
+import socket as _socket
+import time as _time
+
+EXAMPLES = os.path.join(REPO, "examples")
+
+
+class Broker:
+    """A running plugboardd on a private state dir and socket."""
+
+    def __init__(self, workdir, declarations_dir=None, interfaces_dir=None, extra_args=(),
+                 env=None):
+        self.workdir = workdir
+        self.state_dir = os.path.join(workdir, "state")
+        self.root = os.path.join(workdir, "root")  # SNAPPY_GLOBAL_ROOT for Debian's snap
+        self.socket = os.path.join(workdir, "plugboard.socket")
+        self.declarations_dir = declarations_dir or os.path.join(workdir, "declarations")
+        self.interfaces_dir = interfaces_dir or os.path.join(workdir, "interfaces")
+        self.extra_args = list(extra_args)
+        self.env = env
+        self.log_path = os.path.join(workdir, "plugboardd.log")
+        self.proc = None
+        os.makedirs(self.declarations_dir, exist_ok=True)
+        os.makedirs(os.path.join(self.root, "run"), exist_ok=True)
+        link = os.path.join(self.root, "run", "snapd.socket")
+        if not os.path.islink(link):
+            os.symlink(self.socket, link)
+        os.makedirs(os.path.join(workdir, "home"), exist_ok=True)
+
+    def argv(self):
+        return [binary("plugboardd"), "--state-dir", self.state_dir, "--socket", self.socket,
+                "--declarations-dir", self.declarations_dir,
+                "--interfaces-dir", self.interfaces_dir] + self.extra_args
+
+    def start(self, timeout=10.0):
+        """Start and wait until the socket accepts connections."""
+        self.log = open(self.log_path, "ab")
+        env = dict(os.environ)
+        env.update(self.env or {})
+        self.proc = subprocess.Popen(self.argv(), stdout=self.log, stderr=self.log, env=env)
+        deadline = _time.monotonic() + timeout
+        while _time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"plugboardd exited with {self.proc.returncode}: "
+                                   f"{self.read_log()}")
+            try:
+                with _socket.socket(_socket.AF_UNIX) as s:
+                    s.connect(self.socket)
+                return self
+            except OSError:
+                _time.sleep(0.02)
+        raise RuntimeError(f"plugboardd did not come up: {self.read_log()}")
+
+    def read_log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def cli_env(self, env=None):
+        e = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "TZ": "UTC",
+             "PLUGBOARD_SOCKET": self.socket, "HOME": os.path.join(self.workdir, "home")}
+        e.update(env or {})
+        return e
+
+    def cli(self, args, check=False, env=None, user=None, timeout=60):
+        """Run `plugboard ARGS` (as root, or as `user`, a struct_passwd)."""
+        argv = [binary("plugboard")] + list(args)
+        if user is not None:
+            e = {"PLUGBOARD_SOCKET": self.socket, "TZ": "UTC"}
+            e.update(env or {})
+            r = run_as(user, argv, env=e, capture_output=True, text=True, timeout=timeout)
+        else:
+            r = subprocess.run(argv, env=self.cli_env(env), capture_output=True, text=True,
+                               timeout=timeout)
+        if check and r.returncode != 0:
+            raise AssertionError(f"plugboard {' '.join(args)} failed ({r.returncode}): "
+                                 f"{r.stdout}{r.stderr}")
+        return r
+
+    def snap(self, args, check=False, env=None, timeout=60):
+        """Run Debian's real `snap` client against this daemon."""
+        e = self.cli_env(env)
+        e.update({"SNAPPY_GLOBAL_ROOT": self.root, "SNAP_REEXEC": "0"})
+        r = subprocess.run(["/usr/bin/snap"] + list(args), env=e, capture_output=True,
+                           text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        if check and r.returncode != 0:
+            raise AssertionError(f"snap {' '.join(args)} failed ({r.returncode}): "
+                                 f"{r.stdout}{r.stderr}")
+        return r
+
+    def install(self, example_or_path):
+        path = example_or_path
+        if not os.path.isabs(path):
+            path = os.path.join(EXAMPLES, path)
+        return self.cli(["install", "--dangerous", path], check=True)
+
+    def state(self):
+        import json
+        with open(os.path.join(self.state_dir, "state.json")) as f:
+            return json.load(f)
+
+    def stop(self):
+        """SIGTERM and wait; returns the exit status."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(_signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc:
+            self.log.close()
+            return self.proc.returncode
+        return None
+
+    def kill(self):
+        """SIGKILL, as a crash."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+            self.log.close()
+
+    def restart(self):
+        self.stop()
+        return self.start()
+
+
+def start_broker(workdir, **kw):
+    """Start a real plugboardd in `workdir` (see Broker). Call .stop() when done."""
+    return Broker(workdir, **kw).start()
+
+
+
+def api(sock_path, method, path, body=None, timeout=10.0):
+    """One HTTP request to a broker socket: returns (status, decoded JSON)."""
+    import http.client
+    import json as _json
+
+    class _Conn(http.client.HTTPConnection):
+        def connect(self):
+            self.sock = _socket.socket(_socket.AF_UNIX)
+            self.sock.settimeout(timeout)
+            self.sock.connect(sock_path)
+
+    c = _Conn("localhost", timeout=timeout)
+    try:
+        data = None if body is None else _json.dumps(body)
+        c.request(method, path, body=data,
+                  headers={"Content-Type": "application/json"} if data else {})
+        r = c.getresponse()
+        return r.status, _json.loads(r.read() or b"null")
+    finally:
+        c.close()

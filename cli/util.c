@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Argument parsing, error printing, time formatting shared by the commands. */
+#include "cli.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *pb_jstr(json_object *o, const char *key)
+{
+        json_object *v = NULL;
+        if (!o || !json_object_object_get_ex(o, key, &v) ||
+            !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
+
+int pb_usage_error(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("error: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+        return PB_EXIT_USAGE;
+}
+
+int pb_fail(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        fputs("error: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        va_end(ap);
+        return PB_EXIT_ERR;
+}
+
+int pb_parse_args(int argc, char **argv, const struct pb_opt *opts, char ***pos, int *npos)
+{
+        char **p = calloc((size_t)argc + 1, sizeof(*p));
+        if (!p)
+                return -1;
+        int n = 0;
+        bool only_pos = false;
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                if (only_pos || a[0] != '-' || a[1] == '\0') {
+                        p[n++] = argv[i];
+                        continue;
+                }
+                if (strcmp(a, "--") == 0) {
+                        only_pos = true;
+                        continue;
+                }
+                const char *name = a[1] == '-' ? a + 2 : a + 1;
+                bool found = false;
+                for (const struct pb_opt *o = opts; o && o->name; o++) {
+                        if (strcmp(o->name, name) == 0) {
+                                *o->flag = true;
+                                found = true;
+                        }
+                }
+                if (!found) {
+                        /* go-flags names the flag without its dashes. */
+                        fprintf(stderr, "error: unknown flag `%s'\n", name);
+                        free(p);
+                        return -1;
+                }
+        }
+        *pos = p;
+        *npos = n;
+        return 0;
+}
+
+static int term_width(void)
+{
+        const char *c = getenv("COLUMNS");
+        int w = c ? atoi(c) : 0;
+        if (w <= 0)
+                w = 80;
+        if (w > 100)
+                w = 100;
+        return w - 1;
+}
+
+char *pb_fill(const char *msg, int indent)
+{
+        /* Paragraph text: single newlines join words, as doc.ToText does. */
+        int width = term_width() - indent;
+        size_t cap = strlen(msg) * 2 + 64 + (size_t)indent * 16;
+        char *out = malloc(cap);
+        if (!out)
+                return NULL;
+        size_t o = 0, col = 0;
+        bool first_word = true;
+        const char *p = msg;
+        while (*p) {
+                while (*p && isspace((unsigned char)*p))
+                        p++;
+                if (!*p)
+                        break;
+                const char *w = p;
+                while (*p && !isspace((unsigned char)*p))
+                        p++;
+                size_t wl = (size_t)(p - w);
+                if (!first_word && col + 1 + wl > (size_t)width) {
+                        if (o + 1 + (size_t)indent + wl + 2 >= cap)
+                                break;
+                        out[o++] = '\n';
+                        memset(out + o, ' ', (size_t)indent);
+                        o += (size_t)indent;
+                        col = 0;
+                } else if (!first_word) {
+                        out[o++] = ' ';
+                        col++;
+                }
+                if (o + wl + 2 >= cap)
+                        break;
+                memcpy(out + o, w, wl);
+                o += wl;
+                col += wl;
+                first_word = false;
+        }
+        out[o] = '\0';
+        return out;
+}
+
+int pb_reply_error(const struct pb_reply *r)
+{
+        const char *msg = r->message && *r->message ? r->message : NULL;
+        char buf[1024];
+        int rc = PB_EXIT_ERR;
+        if (!msg) {
+                snprintf(buf, sizeof(buf), "server error: \"%s\"",
+                         pb_jstr(r->doc, "status") ? pb_jstr(r->doc, "status") : "");
+                fprintf(stderr, "error: %s\n", buf);
+                return rc;
+        }
+        const char *kind = r->kind ? r->kind : "";
+        if (strcmp(kind, "snap-change-conflict") == 0) {
+                /* Retryable errors are passed through unfilled. */
+                fprintf(stderr, "error: %s\n", msg);
+                return PB_EXIT_RETRY;
+        }
+        if (strcmp(kind, "snap-not-found") == 0 && r->value && *r->value) {
+                snprintf(buf, sizeof(buf), "snap \"%s\" not found", r->value);
+                msg = buf;
+        } else if (strcmp(kind, "login-required") == 0) {
+                snprintf(buf, sizeof(buf),
+                         getuid() == 0 ? "%s (see 'plugboard help')" : "%s (try with sudo)",
+                         r->message);
+                msg = buf;
+        }
+        char *filled = pb_fill(msg, 7);
+        fprintf(stderr, "error: %s\n", filled ? filled : msg);
+        free(filled);
+        return rc;
+}
+
+int pb_sync(const char *method, const char *path, const char *body, struct pb_reply *out)
+{
+        if (pb_request(method, path, body, out) < 0)
+                return -PB_EXIT_ERR;
+        if (out->type && strcmp(out->type, "error") == 0) {
+                int rc = pb_reply_error(out);
+                pb_reply_clear(out);
+                return -rc;
+        }
+        if (!out->type || strcmp(out->type, "sync") != 0) {
+                fprintf(stderr, "error: expected sync response, got \"%s\"\n",
+                        out->type ? out->type : "");
+                pb_reply_clear(out);
+                return -PB_EXIT_ERR;
+        }
+        return 0;
+}
+
+char *pb_query_escape(const char *s)
+{
+        static const char hex[] = "0123456789ABCDEF";
+        char *out = malloc(strlen(s) * 3 + 1), *o = out;
+        if (!out)
+                return NULL;
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+                if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+                        *o++ = (char)c;
+                } else if (c == ' ') {
+                        *o++ = '+';
+                } else {
+                        *o++ = '%';
+                        *o++ = hex[c >> 4];
+                        *o++ = hex[c & 15];
+                }
+        }
+        *o = '\0';
+        return out;
+}
+
+static time_t sod(time_t t)
+{
+        struct tm tm;
+        localtime_r(&t, &tm);
+        tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+        tm.tm_isdst = -1;
+        return mktime(&tm);
+}
+
+void pb_human_time(const char *rfc3339, char *buf, size_t n)
+{
+        struct tm tm = {0};
+        const char *rest = rfc3339 ? strptime(rfc3339, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+        if (!rest) {
+                snprintf(buf, n, "-");
+                return;
+        }
+        time_t then = timegm(&tm);
+        time_t now = time(NULL);
+        /* Whole days between the two dates (local time), as Go's delta(). */
+        double days = difftime(sod(then), sod(now)) / 86400.0;
+        int d = (int)(days < 0 ? days - 0.5 : days + 0.5);
+        struct tm lt;
+        localtime_r(&then, &lt);
+        char hm[64];
+        strftime(hm, sizeof(hm), "%H:%M %Z", &lt);
+        if (d < -60 || d > 60)
+                strftime(buf, n, "%Y-%m-%d", &lt);
+        else if (d < -1)
+                snprintf(buf, n, "%d days ago, at %s", -d, hm);
+        else if (d == -1)
+                snprintf(buf, n, "yesterday at %s", hm);
+        else if (d == 0)
+                snprintf(buf, n, "today at %s", hm);
+        else if (d == 1)
+                snprintf(buf, n, "tomorrow at %s", hm);
+        else
+                snprintf(buf, n, "in %d days, at %s", d, hm);
+}

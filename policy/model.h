@@ -75,10 +75,15 @@ struct pb_install {
         const struct pb_declarations *decls; /* may be NULL: no declarations at all */
         const char *source;     /* broker's own note on where the files live; may be NULL */
         long long install_time; /* seconds since the epoch, recorded as given */
+        /* out: "" or what was left out, in snapd's words: plugs and slots of
+         * interfaces the catalogue does not know are dropped, as snapd does:
+         * `snap "x" has bad plugs or slots: mpris (unknown interface "mpris")` */
+        char warning[512];
 };
 /* Install, or refresh when the name is installed (revision x(N+1)). Checks
- * every plug and slot against the catalogue (unknown interface, bad
- * attributes: refused, nothing changes), applies allow-installation, then
+ * every plug and slot against the catalogue (bad attributes: refused,
+ * nothing changes; unknown interface: dropped, see warning), applies
+ * allow-installation, then
  * auto-connects (base declaration + the snap's declaration, snapshotted now),
  * never clobbering existing entries (connected or undesired), and on refresh
  * drops auto-connections whose plug or slot the new revision lacks.
@@ -90,7 +95,8 @@ int pb_model_install(struct pb_model *m, struct pb_install *in, int *revision,
 /* Remove an installed snap. Active connections of it are deleted (their
  * peers are listed in aff); undesired entries stay, with or without purge
  * (purge is recorded for the broker's data removal only).
- * -ENOENT: `snap "x" is not installed` (404 kind snap-not-found, value x). */
+ * -ENOENT: `snap "x" is not installed` (400, kind snap-not-installed, value x,
+ * as snapd). */
 int pb_model_remove(struct pb_model *m, const char *name, bool purge, struct pb_affected *aff,
                     struct pb_perror *perr);
 
@@ -174,7 +180,7 @@ json_object *pb_model_snaps_json(const struct pb_model *m, const char *name,
 /* {"schema":1,"snaps":{…},"conns":{…}}; NULL only on ENOMEM. */
 json_object *pb_model_to_json(const struct pb_model *m);
 /* Strict: any malformed or missing field gives NULL and perr naming it (e.g.
- * "state: snaps.vlc.revision: expected a positive integer"); never a
+ * "snaps.vlc.revision: expected a positive integer"); never a
  * half-loaded model. cat is borrowed as in pb_model_new(). */
 struct pb_model *pb_model_from_json(const struct pb_catalogue *cat, json_object *o,
                                     struct pb_perror *perr);

@@ -49,6 +49,8 @@ static bool is_clean(const char *p)
 
 const char *pb_check_attr_path(const char *v, enum pb_attr_path kind)
 {
+        if (kind == PB_PATH_NONE)
+                return NULL;
         /* snapd refuses AppArmor regex characters in these paths; for us they
          * would be glob characters and grant more than the path named. */
         if (strpbrk(v, "?*[]{}^\"\\,"))

@@ -18,7 +18,13 @@ struct ctx {
         const char *origin;
         yaml_document_t *doc;
         struct pb_perror *perr;
+        /* Attribute nodes converted so far. YAML aliases are references, so
+         * without a budget "a: &a [x, x], b: &b [*a, *a], …" expands
+         * exponentially (the billion-laughs attack). */
+        size_t budget;
 };
+
+#define ATTR_NODE_BUDGET 20000
 
 #define NODE_ERR(c, node, ...) node_err(c, node, __VA_ARGS__)
 
@@ -140,6 +146,9 @@ static int to_json(struct ctx *c, yaml_node_t *n, json_object **out, int depth)
         *out = NULL;
         if (depth > 32)
                 return NODE_ERR(c, n, "attributes nested too deeply");
+        if (++c->budget > ATTR_NODE_BUDGET)
+                return NODE_ERR(c, n, "attributes too large (more than %d values)",
+                                ATTR_NODE_BUDGET);
         switch (n->type) {
         case YAML_SCALAR_NODE:
                 if (is_null(n))

@@ -138,8 +138,45 @@ static void test_names(void)
         PB_CHECK(!pb_valid_app_name("a.b"));
 }
 
+/* Hostile input: every prefix of a valid file, a self-referencing alias and
+ * an alias bomb parse or fail cleanly (run under ASan in CI). */
+static void test_hostile(void)
+{
+        const char *good = "name: vlc\nplugs:\n  cam:\n    interface: camera\n    x: [1, {a: b}]\n"
+                           "apps:\n  vlc:\n    command: vlc\n    plugs: [home]\n";
+        size_t n = strlen(good);
+        int parsed = 0;
+        for (size_t i = 0; i <= n; i++) {
+                struct pb_perror e = {0};
+                struct pb_snap_info *s = pb_snap_info_parse("p", good, i, &e);
+                parsed += s != NULL;
+                if (!s && strncmp(e.msg, "p:", 2) != 0)
+                        printf("# prefix %zu: %s\n", i, e.msg);
+                pb_snap_info_free(s);
+        }
+        PB_CHECK(parsed > 0);
+        struct pb_perror e;
+        struct pb_snap_info *s = parse("name: a1\nplugs:\n  p:\n    x: &a [*a]\n", &e);
+        PB_CHECK(s == NULL);
+        PB_CHECK_STR(e.msg, "meta/snap.yaml:4:8: attributes nested too deeply");
+        char bomb[2048] = "name: a1\nl0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+        for (int i = 1; i < 9; i++) {
+                size_t l = strlen(bomb);
+                snprintf(bomb + l, sizeof(bomb) - l,
+                         "l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d]\n",
+                         i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1,
+                         i - 1);
+        }
+        strcat(bomb, "plugs:\n  p:\n    bomb: *l8\n");
+        s = parse(bomb, &e);
+        PB_CHECK(s == NULL);
+        PB_CHECK(strstr(e.msg, "attributes too large") != NULL);
+        pb_snap_info_free(s);
+}
+
 int main(void)
 {
+        test_hostile();
         test_forms();
         test_errors();
         test_names();

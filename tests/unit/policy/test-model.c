@@ -522,9 +522,40 @@ static void test_state(struct pb_catalogue *cat)
         pb_model_free(m);
 }
 
+/* The example snaps of the tree install, and vlc gets the seed's table. */
+static void test_examples(struct pb_catalogue *cat)
+{
+        static const char *const names[] = {"vlc", "guvcview", "minicom", "gizmo", "notes"};
+        struct pb_model *m = pb_model_new(cat);
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                char path[1024];
+                snprintf(path, sizeof(path), "%s/../../examples/%s/meta/snap.yaml",
+                         PB_SOURCE_INTERFACES_DIR, names[i]);
+                size_t len = 0;
+                char *text = pt_read_file(path, &len);
+                PB_CHECK(text != NULL);
+                struct pb_perror e = {0};
+                int rev = text ? pt_install(m, NULL, text, NULL, &e) : -1;
+                if (rev < 0)
+                        printf("# %s: %s\n", path, e.msg);
+                PB_CHECK(rev == 1);
+                free(text);
+        }
+        PB_CHECK(connected(m, "vlc", "home") && connected(m, "vlc", "desktop") &&
+                 connected(m, "vlc", "audio-playback"));
+        PB_CHECK(!connected(m, "vlc", "camera") && !connected(m, "vlc", "audio-record"));
+        /* minicom's themes content plug finds gizmo's themes slot. */
+        PB_CHECK(has_conn(m, "minicom:themes gizmo:themes", "auto"));
+        PB_CHECK(!connected(m, "minicom", "serial"));
+        const struct pb_snap_endpoint *s = pb_snap_info_slot(pb_model_snap_info(m, "gizmo"), "ser0");
+        PB_CHECK(s && s->label && strcmp(s->label, "serial port for debugging") == 0);
+        pb_model_free(m);
+}
+
 int main(void)
 {
         struct pb_catalogue *cat = pt_catalogue();
+        test_examples(cat);
         test_autoconnect(cat);
         test_install_errors(cat);
         test_declarations(cat);

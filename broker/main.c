@@ -5,6 +5,7 @@
  */
 #include "daemon.h"
 #include "http.h"
+#include "run.h"
 #include "common/log.h"
 #include "pb-config.h"
 
@@ -31,6 +32,8 @@ static void usage(FILE *f)
                 "/etc/plugboard/interfaces)\n"
                 "  --builtin-interfaces-dir DIR  built-in catalogue (default: installed, else "
                 "the source tree)\n"
+                "  --run-socket PATH       `plugboard run` socket (default: run.socket in "
+                "the directory of --socket)\n"
                 "  --debug                 verbose logging\n");
 }
 
@@ -94,6 +97,7 @@ int main(int argc, char **argv)
             .interfaces_dir = "/etc/plugboard/interfaces",
             .builtin_interfaces_dir = NULL,
         };
+        const char *run_socket = NULL; /* default: run.socket next to --socket */
         static const struct option opts[] = {
             {"state-dir", required_argument, NULL, 's'},
             {"socket", required_argument, NULL, 'S'},
@@ -101,6 +105,7 @@ int main(int argc, char **argv)
             {"declarations-dir", required_argument, NULL, 'd'},
             {"interfaces-dir", required_argument, NULL, 'i'},
             {"builtin-interfaces-dir", required_argument, NULL, 'b'},
+            {"run-socket", required_argument, NULL, 'r'},
             {"debug", no_argument, NULL, 'D'},
             {"help", no_argument, NULL, 'h'},
             {0},
@@ -125,6 +130,9 @@ int main(int argc, char **argv)
                         break;
                 case 'b':
                         cfg.builtin_interfaces_dir = optarg;
+                        break;
+                case 'r':
+                        run_socket = optarg;
                         break;
                 case 'D':
                         pb_log_set_level(LOG_DEBUG);
@@ -198,6 +206,22 @@ int main(int argc, char **argv)
                 pb_broker_fini(b);
                 return 1;
         }
+        struct pb_run *run = NULL;
+        char run_default[sizeof(((struct sockaddr_un *)0)->sun_path)];
+        if (!run_socket) {
+                const char *slash = strrchr(cfg.socket_path, '/');
+                int dl = slash ? (int)(slash - cfg.socket_path) : 0;
+                snprintf(run_default, sizeof(run_default), "%.*s/run.socket", dl,
+                         cfg.socket_path);
+                run_socket = run_default;
+        }
+        if (pb_run_start(b, run_socket, &run, &err) < 0) {
+                pb_err("plugboardd: %s", err.msg);
+                pb_http_stop(b->http);
+                b->http = NULL;
+                pb_broker_fini(b);
+                return 1;
+        }
         pb_info("plugboardd %s ready on %s%s%s (state %s)", PB_VERSION,
                 n ? "systemd sockets" : cfg.socket_path, cfg.snapd_socket_path ? " and " : "",
                 cfg.snapd_socket_path ? cfg.snapd_socket_path : "", cfg.state_dir);
@@ -211,6 +235,7 @@ int main(int argc, char **argv)
                 break;
         }
         pb_info("plugboardd: signal %d, stopping", sig);
+        pb_run_stop(run);
         pb_http_stop(b->http);
         b->http = NULL;
         if (n == 0)

@@ -269,6 +269,11 @@ static int parse_fd_arg(int argc, char **argv)
 int main(int argc, char **argv)
 {
         int chan = parse_fd_arg(argc, argv);
+        /* Nothing of the broker leaks into the sandbox: keep stdio and the
+         * spec channel only. */
+        if (chan > 3)
+                close_range(3, (unsigned)chan - 1, 0);
+        close_range((unsigned)chan + 1, ~0u, 0);
         if (geteuid() != 0)
                 die("must be run as root by plugboardd (it is not setuid)");
         struct pb_spec *s = read_spec(chan);

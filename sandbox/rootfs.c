@@ -20,6 +20,7 @@
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -30,14 +31,29 @@
 
 static int oldroot_fd = -1, newroot_fd = -1;
 
-/* An O_PATH fd on a host path, refusing any symlink on the way. */
-static int open_host(const char *path, bool optional)
+/* An O_PATH fd on a host path, refusing any symlink on the way. With
+ * `as` set, the lookup runs with that user's filesystem credentials: a FUSE
+ * view serves only its user, and a user's own directories are opened with no
+ * more rights than the user has. */
+static int open_host(const char *path, bool optional, const struct pb_spec *as)
 {
         struct open_how how = {.flags = O_PATH | O_CLOEXEC,
                                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
         const char *rel = path[1] ? path + 1 : ".";
+        if (as) {
+                setfsgid(as->gid);
+                setfsuid(as->uid);
+        }
         int fd = (int)syscall(SYS_openat2, oldroot_fd, rel, &how, sizeof(how));
-        if (fd < 0 && !(optional && errno == ENOENT))
+        int e = errno;
+        if (as) {
+                setfsuid(0);
+                setfsgid(0);
+                if (setfsuid((uid_t)-1) != 0 || setfsgid((gid_t)-1) != 0)
+                        die("cannot restore the filesystem credentials");
+        }
+        errno = e;
+        if (fd < 0 && !(optional && (errno == ENOENT || errno == EACCES)))
                 die_errno("cannot open host path %s", path);
         return fd;
 }
@@ -110,9 +126,10 @@ static void bind_fd(int src_fd, int target_fd, uint64_t attrs, const char *what)
         close(tree);
 }
 
-static void bind_path(const char *src, const char *target, bool file, uint64_t attrs, bool optional)
+static void bind_path(const char *src, const char *target, bool file, uint64_t attrs, bool optional,
+                      const struct pb_spec *as)
 {
-        int s = open_host(src, optional);
+        int s = open_host(src, optional, as);
         if (s < 0)
                 return;
         int t = make_target(target, file);
@@ -168,7 +185,7 @@ static void base_runtime(void)
                 }
                 snprintf(abs, sizeof(abs), "/%s", dirs[i]);
                 bind_path(abs, abs, false, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-                          true);
+                          true, NULL);
         }
 }
 
@@ -216,7 +233,8 @@ static void dev_setup(const struct pb_spec *s)
         if (s->dev_view) {
                 /* The view shows the base nodes, pts/ and shm/, plus granted nodes;
                  * it keeps device semantics (no nodev) but never setuid or exec. */
-                bind_path(s->dev_view, "/dev", false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false);
+                bind_path(s->dev_view, "/dev", false, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false,
+                          s);
                 dev_common();
                 return;
         }
@@ -226,7 +244,7 @@ static void dev_setup(const struct pb_spec *s)
         for (size_t i = 0; i < PB_ARRAY_SIZE(dev_nodes); i++) {
                 char p[32];
                 snprintf(p, sizeof(p), "/dev/%s", dev_nodes[i]);
-                bind_path(p, p, true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false);
+                bind_path(p, p, true, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, false, NULL);
         }
         make_dir("/dev/pts", 0755, 0, 0);
         make_dir("/dev/shm", 01777, 0, 0);
@@ -243,16 +261,40 @@ static void dev_setup(const struct pb_spec *s)
         close(dfd);
 }
 
+/* A symlink on our tmpfs (e.g. /var/log -> the host view), so that a path
+ * whose plug is connected later appears without a new mount. */
+static void make_symlink(const char *where, const char *content)
+{
+        char parent[PATH_MAX];
+        snprintf(parent, sizeof(parent), "%s", where);
+        char *slash = strrchr(parent, '/');
+        const char *name = slash + 1;
+        if (slash == parent)
+                parent[1] = '\0';
+        else
+                *slash = '\0';
+        int d = make_target(parent, false);
+        if (d < 0)
+                die_errno("cannot create %s", parent);
+        if (!on_tmpfs(d) || (symlinkat(content, d, name) < 0 && errno != EEXIST))
+                die_errno("cannot create the symlink %s", where);
+        close(d);
+}
+
 static void user_mounts(const struct pb_spec *s)
 {
         for (size_t i = 0; i < s->n_mounts; i++) {
                 const struct pb_mount *m = &s->mounts[i];
+                if (m->kind == PB_MOUNT_SYMLINK) {
+                        make_symlink(m->target, m->source);
+                        continue;
+                }
                 uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
                 if (m->kind == PB_MOUNT_BIND_RO)
                         attrs |= MOUNT_ATTR_RDONLY;
                 else if (m->kind == PB_MOUNT_BIND_DEV)
                         attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC;
-                bind_path(m->source, m->target, m->file, attrs, m->optional);
+                bind_path(m->source, m->target, m->file, attrs, m->optional, m->user ? s : NULL);
         }
 }
 
@@ -303,7 +345,7 @@ void pb_rootfs_setup(const struct pb_spec *s)
         char snapdir[PATH_MAX];
         snprintf(snapdir, sizeof(snapdir), "/snap/%s/%s", s->snap, s->revision);
         bind_path(s->snap_source, snapdir, false,
-                  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false);
+                  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false, NULL);
         user_mounts(s);
 
         /* Containers that only receive views: nobody writes into them. */

@@ -61,7 +61,7 @@ void pb_spec_free(struct pb_spec *s)
         free(s);
 }
 
-static const char *kind_names[] = {"ro", "rw", "dev"};
+static const char *kind_names[] = {"ro", "rw", "dev", "symlink"};
 
 static int get_str(json_object *o, const char *key, bool required, char **out, struct pb_error *err)
 {
@@ -175,6 +175,7 @@ static int parse_mounts(json_object *root, struct pb_spec *s, struct pb_error *e
                 pm->file = json_object_object_get_ex(m, "file", &v) && json_object_get_boolean(v);
                 pm->optional =
                     json_object_object_get_ex(m, "optional", &v) && json_object_get_boolean(v);
+                pm->user = json_object_object_get_ex(m, "user", &v) && json_object_get_boolean(v);
         }
         return 0;
 }
@@ -316,6 +317,7 @@ char *pb_spec_to_json(const struct pb_spec *s)
                 json_object_object_add(m, "file", json_object_new_boolean(s->mounts[i].file));
                 json_object_object_add(m, "optional",
                                        json_object_new_boolean(s->mounts[i].optional));
+                json_object_object_add(m, "user", json_object_new_boolean(s->mounts[i].user));
                 json_object_array_add(ms, m);
         }
         json_object_object_add(o, "mounts", ms);

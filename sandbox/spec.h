@@ -24,9 +24,10 @@
 #define PB_SPEC_MAX_ITEMS 4096
 
 enum pb_mount_kind {
-        PB_MOUNT_BIND_RO, /* read-only bind, nosuid,nodev */
-        PB_MOUNT_BIND_RW, /* writable bind, nosuid,nodev (views enforce their own rules) */
-        PB_MOUNT_BIND_DEV /* the dev view: bind keeping device nodes usable, nosuid,noexec */
+        PB_MOUNT_BIND_RO,  /* read-only bind, nosuid,nodev */
+        PB_MOUNT_BIND_RW,  /* writable bind, nosuid,nodev (views enforce their own rules) */
+        PB_MOUNT_BIND_DEV, /* the dev view: bind keeping device nodes usable, nosuid,noexec */
+        PB_MOUNT_SYMLINK   /* target becomes a symlink whose content is `source` */
 };
 
 struct pb_mount {
@@ -35,6 +36,8 @@ struct pb_mount {
         enum pb_mount_kind kind;
         bool file;     /* target is a file (a socket, a binary), not a directory */
         bool optional; /* a missing source is skipped instead of fatal */
+        bool user;     /* open the source with the user's fs credentials (views,
+                        * user-owned paths): a view serves only its user */
 };
 
 struct pb_spec {

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "sock.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+static int fill_addr(struct sockaddr_un *sa, const char *path)
+{
+        memset(sa, 0, sizeof(*sa));
+        sa->sun_family = AF_UNIX;
+        if (!path || !*path || strlen(path) >= sizeof(sa->sun_path))
+                return -ENAMETOOLONG;
+        strcpy(sa->sun_path, path);
+        return 0;
+}
+
+int pb_sock_listen(const char *path, uid_t uid, gid_t gid, struct pb_error *err)
+{
+        struct sockaddr_un sa;
+        if (fill_addr(&sa, path) < 0)
+                return pb_error_set(err, ENAMETOOLONG, "socket path too long: %s", path);
+        struct stat st;
+        if (lstat(path, &st) == 0) {
+                if (!S_ISSOCK(st.st_mode))
+                        return pb_error_set(err, EEXIST, "%s exists and is not a socket", path);
+                unlink(path);
+        }
+        _cleanup_fd_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return pb_error_set(err, errno, "socket: %m");
+        /* bind() honours the umask; the caller's directory is private (the
+         * sandbox's runtime dir), so the window before chmod is harmless. */
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return pb_error_set(err, errno, "bind %s: %m", path);
+        if (chmod(path, 0600) < 0)
+                return pb_error_set(err, errno, "chmod %s: %m", path);
+        if (uid != (uid_t)-1 && lchown(path, uid, gid) < 0)
+                return pb_error_set(err, errno, "chown %s: %m", path);
+        if (listen(fd, 64) < 0)
+                return pb_error_set(err, errno, "listen %s: %m", path);
+        return pb_steal_fd(&fd);
+}
+
+int pb_sock_connect(const char *path)
+{
+        struct sockaddr_un sa;
+        int r = fill_addr(&sa, path);
+        if (r < 0)
+                return r;
+        _cleanup_fd_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return -errno;
+        return pb_steal_fd(&fd);
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Socket helpers shared by the proxies (loop thread or setup code). */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "pb-util.h"
+
+/* A listening, non-blocking, close-on-exec UNIX socket at path (an existing
+ * socket file there is replaced; anything else is refused). When uid is not
+ * (uid_t)-1 the socket file is chowned to uid:gid, mode 0600, so only that
+ * user can connect. Returns the fd or -errno. */
+int pb_sock_listen(const char *path, uid_t uid, gid_t gid, struct pb_error *err);
+/* A non-blocking connection to a UNIX socket path; -errno on failure
+ * (including -EAGAIN when the server's backlog is full). */
+int pb_sock_connect(const char *path);

@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * X11 portal: cookie check and swap at connection setup, then a byte pipe.
+ *
+ * Bounded memory: before the cookie is checked a connection holds only its
+ * setup bytes (<= PB_X11_SETUP_MAX); afterwards one buffer of BUF_SIZE per
+ * direction, allocated on first use. A direction stops reading while its
+ * buffer is full (backpressure), so a client that never reads its replies
+ * only stalls itself. Connections per proxy are capped.
+ */
+#include "x11.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "grants.h"
+#include "log.h"
+#include "portals-config.h"
+#include "sock.h"
+#include "x11-proto.h"
+
+extern char **environ;
+
+#define BUF_SIZE          (256u * 1024)
+#define DEFAULT_MAX_CONNS 32
+
+struct xconn;
+
+struct dir {
+        uint8_t *buf;
+        size_t start, end;
+};
+
+struct xside {
+        struct pb_loop_watch w;
+        struct xconn *conn;
+        struct dir in; /* bytes read from this side, to be written to the peer */
+};
+
+struct xconn {
+        struct xconn *next, *prev;
+        struct pb_x11 *proxy;
+        struct xside client, server;
+        bool setup_done, closed;
+        uint8_t setup[PB_X11_SETUP_MAX];
+        size_t setup_len;
+};
+
+struct pb_x11 {
+        struct pb_loop *loop;
+        struct pb_loop_watch listen;
+        char *name, *listen_path, *authfile_path, *upstream_path;
+        char *display, *xauthority, *authgen;
+        uid_t uid;
+        gid_t gid;
+        uint8_t cookie[PB_X11_COOKIE_LEN]; /* the sandbox's, valid only here */
+        uint8_t up_data[PB_X11_AUTH_FIELD_MAX];
+        uint16_t up_len;
+        unsigned long auth_id;
+        bool have_auth;
+        struct pb_grants *grants;
+        struct xconn *conns;
+        unsigned nconns, max_conns, refused_logged;
+};
+
+static bool granted(struct pb_x11 *x)
+{
+        return x->grants && pb_grants_service(x->grants, PB_SERVICE_X11);
+}
+
+static void xconn_free(void *data)
+{
+        struct xconn *c = data;
+        free(c->client.in.buf);
+        free(c->server.in.buf);
+        free(c);
+}
+
+static void xconn_close(struct xconn *c, const char *why)
+{
+        if (c->closed)
+                return;
+        struct pb_x11 *x = c->proxy;
+        if (why)
+                pb_debug("x11[%s]: closing a connection: %s", x->name, why);
+        c->closed = true;
+        pb_loop_close(x->loop, &c->client.w);
+        pb_loop_close(x->loop, &c->server.w);
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                x->conns = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        x->nconns--;
+        pb_loop_defer(x->loop, xconn_free, c);
+}
+
+static struct xside *xpeer(struct xside *s)
+{
+        return s == &s->conn->client ? &s->conn->server : &s->conn->client;
+}
+
+/* Writes s->in to the peer. <0 on a fatal error. */
+static int pump_out(struct xside *s)
+{
+        struct dir *d = &s->in;
+        while (d->start < d->end) {
+                ssize_t w = send(xpeer(s)->w.fd, d->buf + d->start, d->end - d->start,
+                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (w < 0)
+                        return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+                d->start += (size_t)w;
+        }
+        d->start = d->end = 0;
+        return 0;
+}
+
+/* Reads from s while its buffer has room, forwarding as it goes. */
+static int pump_in(struct xside *s)
+{
+        struct dir *d = &s->in;
+        if (!d->buf && !(d->buf = malloc(BUF_SIZE)))
+                return -ENOMEM;
+        /* A few rounds at most: other connections get their turn. */
+        for (int round = 0; round < 8 && d->end < BUF_SIZE; round++) {
+                ssize_t n = recv(s->w.fd, d->buf + d->end, BUF_SIZE - d->end, MSG_DONTWAIT);
+                if (n < 0)
+                        return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+                if (n == 0)
+                        return -EPIPE;
+                d->end += (size_t)n;
+                int r = pump_out(s);
+                if (r < 0)
+                        return r;
+                if (d->end != 0)
+                        break; /* the peer is full: wait for EPOLLOUT */
+        }
+        return 0;
+}
+
+static void update(struct xconn *c)
+{
+        if (c->closed)
+                return;
+        struct xside *sides[2] = {&c->client, &c->server};
+        for (int i = 0; i < 2; i++) {
+                struct xside *s = sides[i];
+                uint32_t ev = 0;
+                if (s->in.end < BUF_SIZE && s->in.start == 0)
+                        ev |= EPOLLIN;
+                if (xpeer(s)->in.start < xpeer(s)->in.end)
+                        ev |= EPOLLOUT;
+                if (pb_loop_mod(c->proxy->loop, &s->w, ev) < 0)
+                        xconn_close(c, "epoll_ctl failed");
+        }
+}
+
+static void pipe_event(struct pb_loop_watch *w, uint32_t events)
+{
+        struct xside *s = (struct xside *)w;
+        struct xconn *c = s->conn;
+        int r = 0;
+        if (events & EPOLLOUT)
+                r = pump_out(xpeer(s));
+        if (r == 0 && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+                r = pump_in(s);
+        if (r < 0) {
+                if (r == -EPIPE)
+                        (void)pump_out(s); /* hand over what is left */
+                xconn_close(c, r == -EPIPE ? "end of stream" : "I/O error");
+                return;
+        }
+        update(c);
+}
+
+/* The client's setup request is complete and its cookie checked: connect
+ * upstream with the SECURITY-generated authorization instead. */
+static int start_pipe(struct xconn *c, const struct pb_x11_setup *s)
+{
+        struct pb_x11 *x = c->proxy;
+        int up = pb_sock_connect(x->upstream_path);
+        if (up < 0) {
+                errno = -up;
+                pb_warn("x11[%s]: connecting to %s: %m", x->name, x->upstream_path);
+                return up;
+        }
+        struct dir *d = &c->client.in;
+        if (!(d->buf = malloc(BUF_SIZE))) {
+                close(up);
+                return -ENOMEM;
+        }
+        const char *name = PB_X11_AUTH_NAME;
+        d->end = pb_x11_setup_build(d->buf, BUF_SIZE, s, (const uint8_t *)name,
+                                    (uint16_t)strlen(name), x->up_data, x->up_len);
+        /* Requests the client pipelined after its setup follow unchanged. */
+        size_t extra = c->setup_len - s->total;
+        memcpy(d->buf + d->end, c->setup + s->total, extra);
+        d->end += extra;
+        if (pb_loop_add(x->loop, &c->server.w, up, EPOLLOUT, pipe_event) < 0) {
+                close(up);
+                return -EIO;
+        }
+        c->client.w.cb = pipe_event;
+        c->setup_done = true;
+        int r = pump_out(&c->client);
+        if (r < 0)
+                return r;
+        update(c);
+        return 0;
+}
+
+static void reject(struct xconn *c, const struct pb_x11_setup *s, const char *reason)
+{
+        uint8_t out[300];
+        size_t n = pb_x11_setup_failed(out, sizeof(out), s, reason);
+        /* Best effort: a fresh socket has room for 300 bytes. */
+        (void)!send(c->client.w.fd, out, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+        xconn_close(c, reason);
+}
+
+static void setup_event(struct pb_loop_watch *w, uint32_t events)
+{
+        struct xside *cs = (struct xside *)w;
+        struct xconn *c = cs->conn;
+        ssize_t n =
+            recv(w->fd, c->setup + c->setup_len, sizeof(c->setup) - c->setup_len, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+        if (n <= 0) {
+                xconn_close(c, "closed during setup");
+                return;
+        }
+        c->setup_len += (size_t)n;
+        struct pb_x11_setup s;
+        int r = pb_x11_setup_parse(c->setup, c->setup_len, &s);
+        if (r < 0) {
+                pb_info("x11[%s]: malformed connection setup, closing", c->proxy->name);
+                xconn_close(c, "bad setup");
+                return;
+        }
+        if (r == 0) {
+                if (c->setup_len == sizeof(c->setup))
+                        xconn_close(c, "setup too long");
+                return;
+        }
+        if (!pb_x11_cookie_ok(&s, c->proxy->cookie)) {
+                pb_info("x11[%s]: wrong cookie, connection refused", c->proxy->name);
+                reject(c, &s, "Invalid MIT-MAGIC-COOKIE-1 key");
+                return;
+        }
+        if (!granted(c->proxy)) {
+                reject(c, &s, "x11 is not connected");
+                return;
+        }
+        if (start_pipe(c, &s) < 0)
+                reject(c, &s, "cannot reach the X server");
+}
+
+static void listen_event(struct pb_loop_watch *w, uint32_t events)
+{
+        struct pb_x11 *x = (struct pb_x11 *)((char *)w - offsetof(struct pb_x11, listen));
+        for (int i = 0; i < 64; i++) {
+                int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+                if (fd < 0)
+                        return;
+                const char *why = NULL;
+                if (!granted(x))
+                        why = "x11 is not connected";
+                else if (!x->have_auth)
+                        why = "no upstream authorization";
+                else if (x->nconns >= x->max_conns)
+                        why = "too many connections";
+                struct xconn *c = why ? NULL : calloc(1, sizeof(*c));
+                if (!c || pb_loop_add(x->loop, &c->client.w, fd, EPOLLIN, setup_event) < 0) {
+                        if (x->refused_logged++ < 16)
+                                pb_info("x11[%s]: refused a connection: %s", x->name,
+                                        why ? why : "out of resources");
+                        free(c);
+                        close(fd);
+                        continue;
+                }
+                c->proxy = x;
+                c->client.conn = c->server.conn = c;
+                c->server.w.fd = -1;
+                c->server.w.dead = true; /* until connected upstream */
+                c->next = x->conns;
+                if (x->conns)
+                        x->conns->prev = c;
+                x->conns = c;
+                x->nconns++;
+                x->refused_logged = 0;
+        }
+}
+
+/* ---- the authorization helper ---- */
+
+static const char *authgen_path(const struct pb_x11_config *cfg)
+{
+        if (cfg->authgen_path)
+                return cfg->authgen_path;
+        if (access(PB_X11_AUTHGEN_INSTALLED, X_OK) == 0)
+                return PB_X11_AUTHGEN_INSTALLED;
+        return PB_X11_AUTHGEN_BUILD;
+}
+
+/* Runs the helper; its stdout (<= cap-1 bytes, NUL-terminated) in out. */
+static int run_helper(struct pb_x11 *x, const char *verb, const char *arg, char *out, size_t cap,
+                      struct pb_error *err)
+{
+        char uid[16], gid[16];
+        snprintf(uid, sizeof(uid), "%u", (unsigned)x->uid);
+        snprintf(gid, sizeof(gid), "%u", (unsigned)x->gid);
+        char *argv[] = {x->authgen,  (char *)verb, uid,
+                        gid,         x->display,   x->xauthority ? x->xauthority : (char *)"-",
+                        (char *)arg, NULL};
+        int pfd[2];
+        if (pipe2(pfd, O_CLOEXEC) < 0)
+                return pb_error_set(err, errno, "pipe: %m");
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, pfd[1], STDOUT_FILENO);
+        pid_t pid;
+        int r = posix_spawn(&pid, x->authgen, &fa, NULL, argv, environ);
+        posix_spawn_file_actions_destroy(&fa);
+        close(pfd[1]);
+        if (r) {
+                close(pfd[0]);
+                return pb_error_set(err, r, "running %s: %s", x->authgen, strerror(r));
+        }
+        size_t got = 0;
+        for (;;) {
+                struct pollfd p = {.fd = pfd[0], .events = POLLIN};
+                if (poll(&p, 1, 15000) <= 0)
+                        break;
+                ssize_t n = read(pfd[0], out + got, cap - 1 - got);
+                if (n <= 0)
+                        break;
+                got += (size_t)n;
+                if (got == cap - 1)
+                        break;
+        }
+        out[got] = 0;
+        close(pfd[0]);
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                return pb_error_set(err, EACCES, "%s %s failed for display %s (see its log)",
+                                    x->authgen, verb, x->display);
+        return 0;
+}
+
+static int generate_auth(struct pb_x11 *x, bool trusted, struct pb_error *err)
+{
+        char out[1024];
+        int r = run_helper(x, "generate", trusted ? "trusted" : "untrusted", out, sizeof(out), err);
+        if (r < 0)
+                return r;
+        char name[64], hex[2 * PB_X11_AUTH_FIELD_MAX + 1];
+        unsigned long id;
+        if (sscanf(out, "%63s %512s %lu", name, hex, &id) != 3 || strcmp(name, PB_X11_AUTH_NAME) ||
+            strlen(hex) % 2)
+                return pb_error_set(err, EPROTO, "unexpected output from %s", x->authgen);
+        size_t n = strlen(hex) / 2;
+        for (size_t i = 0; i < n; i++) {
+                unsigned v;
+                if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+                        return pb_error_set(err, EPROTO, "bad cookie from %s", x->authgen);
+                x->up_data[i] = (uint8_t)v;
+        }
+        x->up_len = (uint16_t)n;
+        x->auth_id = id;
+        x->have_auth = true;
+        return 0;
+}
+
+static int write_authfile(struct pb_x11 *x, unsigned display, struct pb_error *err)
+{
+        if (getrandom(x->cookie, sizeof(x->cookie), 0) != sizeof(x->cookie))
+                return pb_error_set(err, errno, "getrandom: %m");
+        uint8_t buf[128];
+        size_t n = pb_x11_xauth_entry(buf, sizeof(buf), display, PB_X11_AUTH_NAME, x->cookie,
+                                      sizeof(x->cookie));
+        unlink(x->authfile_path);
+        _cleanup_fd_ int fd =
+            open(x->authfile_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return pb_error_set(err, errno, "creating %s: %m", x->authfile_path);
+        if (x->uid != (uid_t)-1 && fchown(fd, x->uid, x->gid) < 0)
+                return pb_error_set(err, errno, "chown %s: %m", x->authfile_path);
+        if (write(fd, buf, n) != (ssize_t)n)
+                return pb_error_set(err, EIO, "writing %s", x->authfile_path);
+        return 0;
+}
+
+/* ---- public API ---- */
+
+struct call_args {
+        struct pb_x11 *x;
+        struct pb_grants *g;
+        int fd, r;
+        unsigned n;
+};
+
+static void add_listener(void *data)
+{
+        struct call_args *a = data;
+        a->r = pb_loop_add(a->x->loop, &a->x->listen, a->fd, EPOLLIN, listen_event);
+}
+
+int pb_x11_new(struct pb_loop *loop, const struct pb_x11_config *cfg, struct pb_grants *grants,
+               struct pb_x11 **out, struct pb_error *err)
+{
+        char up[108];
+        if (!cfg->listen_path || !cfg->authfile_path)
+                return pb_error_set(err, EINVAL, "x11 portal: missing paths");
+        if (pb_x11_display_path(cfg->display, up, sizeof(up)) < 0)
+                return pb_error_set(err, EINVAL, "x11 portal: DISPLAY %s is not a local display",
+                                    cfg->display ? cfg->display : "(unset)");
+        struct pb_x11 *x = calloc(1, sizeof(*x));
+        if (!x)
+                return pb_error_set(err, ENOMEM, "out of memory");
+        x->loop = loop;
+        x->listen.fd = -1;
+        x->uid = cfg->owner_uid;
+        x->gid = cfg->owner_gid;
+        x->max_conns = cfg->max_conns ? cfg->max_conns : DEFAULT_MAX_CONNS;
+        x->name = strdup(cfg->name ? cfg->name : "?");
+        x->listen_path = strdup(cfg->listen_path);
+        x->authfile_path = strdup(cfg->authfile_path);
+        x->upstream_path = strdup(up);
+        x->display = strdup(cfg->display);
+        x->xauthority = cfg->xauthority ? strdup(cfg->xauthority) : NULL;
+        x->authgen = strdup(authgen_path(cfg));
+        x->grants = grants ? pb_grants_ref(grants) : NULL;
+        int r;
+        if (!x->name || !x->listen_path || !x->authfile_path || !x->upstream_path || !x->display ||
+            !x->authgen || (cfg->xauthority && !x->xauthority)) {
+                r = pb_error_set(err, ENOMEM, "out of memory");
+                goto fail;
+        }
+        r = generate_auth(x, cfg->trusted, err);
+        if (r < 0)
+                goto fail;
+        r = write_authfile(x, cfg->sandbox_display, err);
+        if (r < 0)
+                goto fail;
+        int fd = pb_sock_listen(cfg->listen_path, cfg->owner_uid, cfg->owner_gid, err);
+        if (fd < 0) {
+                r = fd;
+                goto fail;
+        }
+        struct call_args a = {.x = x, .fd = fd};
+        pb_loop_call(loop, add_listener, &a);
+        if (a.r < 0) {
+                close(fd);
+                r = pb_error_set(err, -a.r, "epoll_ctl failed");
+                goto fail;
+        }
+        *out = x;
+        return 0;
+fail:
+        pb_x11_free(x);
+        return r;
+}
+
+static void close_all(void *data)
+{
+        struct pb_x11 *x = data;
+        pb_loop_close(x->loop, &x->listen);
+        while (x->conns)
+                xconn_close(x->conns, NULL);
+}
+
+void pb_x11_free(struct pb_x11 *x)
+{
+        if (!x)
+                return;
+        pb_loop_call(x->loop, close_all, x);
+        if (x->listen.dead || x->listen.fd >= 0)
+                unlink(x->listen_path);
+        if (x->authfile_path && x->have_auth)
+                unlink(x->authfile_path);
+        if (x->have_auth) {
+                /* Also closes, server side, anything still using the cookie. */
+                char id[32], out[64];
+                snprintf(id, sizeof(id), "%lu", x->auth_id);
+                struct pb_error e;
+                if (run_helper(x, "revoke", id, out, sizeof(out), &e) < 0)
+                        pb_warn("x11[%s]: %s", x->name, e.msg);
+        }
+        if (x->grants)
+                pb_grants_unref(x->grants);
+        free(x->name);
+        free(x->listen_path);
+        free(x->authfile_path);
+        free(x->upstream_path);
+        free(x->display);
+        free(x->xauthority);
+        free(x->authgen);
+        free(x);
+}
+
+static void do_publish(void *data)
+{
+        struct call_args *a = data;
+        struct pb_x11 *x = a->x;
+        struct pb_grants *old = x->grants;
+        x->grants = a->g ? pb_grants_ref(a->g) : NULL;
+        if (!granted(x))
+                while (x->conns)
+                        xconn_close(x->conns, "x11 disconnected");
+        if (old)
+                pb_grants_unref(old);
+}
+
+int pb_x11_publish(struct pb_x11 *x, struct pb_grants *grants)
+{
+        struct call_args a = {.x = x, .g = grants};
+        return pb_loop_call(x->loop, do_publish, &a);
+}
+
+static void do_count(void *data)
+{
+        struct call_args *a = data;
+        a->n = a->x->nconns;
+}
+
+unsigned pb_x11_conn_count(struct pb_x11 *x)
+{
+        struct call_args a = {.x = x};
+        pb_loop_call(x->loop, do_count, &a);
+        return a.n;
+}

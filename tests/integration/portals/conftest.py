@@ -1,0 +1,226 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fixtures for the portal tests: real servers (PulseAudio, pipewire-pulse,
+Xvfb) in private directories, and the pb-portal-harness that runs a proxy
+from a grant spec and publishes new specs on command."""
+import os
+import select
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import binary  # tests/integration/conftest.py
+
+
+def wait_for(cond, timeout=10.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.02)
+    raise TimeoutError(f"timed out waiting for {what}")
+
+
+def kill(p):
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+class Harness:
+    def __init__(self, args):
+        self.p = subprocess.Popen([binary("pb-portal-harness")] + args, stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self._readline(30)
+        if line != "ready":
+            err = self.p.stderr.read() if self.p.poll() is not None else ""
+            raise RuntimeError(f"harness did not start: {line!r} {err}")
+
+    def _readline(self, timeout):
+        r, _, _ = select.select([self.p.stdout], [], [], timeout)
+        if not r:
+            raise TimeoutError("harness did not answer")
+        return self.p.stdout.readline().strip()
+
+    def cmd(self, line):
+        self.p.stdin.write(line + "\n")
+        self.p.stdin.flush()
+        return self._readline(30)
+
+    def publish(self, spec):
+        """Publishes a grant spec; returns the publish time in microseconds."""
+        out = self.cmd("grants " + spec)
+        assert out.startswith("ok "), out
+        return int(out.split()[1])
+
+    def conns(self):
+        out = self.cmd("count").split()
+        return int(out[1]), int(out[2])
+
+    def close(self):
+        if self.p.poll() is None:
+            try:
+                self.p.stdin.write("quit\n")
+                self.p.stdin.flush()
+                self.p.wait(10)
+            except (BrokenPipeError, subprocess.TimeoutExpired):
+                kill(self.p)
+        self.p.stdout.close()
+        self.p.stderr.close()
+        self.p.stdin.close()
+
+
+@pytest.fixture
+def harness():
+    made = []
+
+    def start(*args):
+        h = Harness(list(args))
+        made.append(h)
+        return h
+
+    yield start
+    for h in made:
+        h.close()
+
+
+class Pulse:
+    def __init__(self, d):
+        self.dir = d
+        self.socket = os.path.join(d, "native")
+        for sub in ("home", "run", "state"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        env = dict(os.environ, HOME=os.path.join(d, "home"),
+                   PULSE_RUNTIME_PATH=os.path.join(d, "run"),
+                   PULSE_STATE_PATH=os.path.join(d, "state"))
+        self.log = open(os.path.join(d, "pulse.log"), "w")
+        self.p = subprocess.Popen(
+            ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
+             "--use-pid-file=no", "--log-target=stderr", "-L", "module-null-sink",
+             "-L", f"module-native-protocol-unix socket={self.socket} auth-anonymous=1"],
+            env=env, stdout=self.log, stderr=self.log)
+        wait_for(lambda: self.ctl("info").returncode == 0, 20, "pulseaudio")
+
+    def ctl(self, *args):
+        return subprocess.run(["pactl"] + list(args), env=self.env(), capture_output=True,
+                              text=True, timeout=20)
+
+    def env(self):
+        return {"PATH": "/usr/bin:/bin", "PULSE_SERVER": "unix:" + self.socket,
+                "HOME": self.dir}
+
+    def close(self):
+        kill(self.p)
+        self.log.close()
+
+
+@pytest.fixture
+def pulse(workdir):
+    d = os.path.join(workdir, "pa")
+    os.makedirs(d)
+    s = Pulse(d)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def tone(workdir):
+    """A 2 s 44.1 kHz stereo tone, readable by the test user."""
+    path = os.path.join(workdir, "tone.wav")
+    subprocess.run(["sox", "-n", "-r", "44100", "-c", "2", "-b", "16", path, "synth", "2",
+                    "sine", "440", "vol", "0.5"], check=True)
+    os.chmod(path, 0o644)
+    return path
+
+
+class Xvfb:
+    def __init__(self, d):
+        self.dir = d
+        self.xauth = os.path.join(d, "xauth")
+        cookie = os.urandom(16).hex()
+        # The server loads every cookie of the file at start whatever its
+        # display number; the number is picked by the server (-displayfd, no
+        # clash with other runs), so the clients' entry is added afterwards.
+        subprocess.run(["xauth", "-f", self.xauth, "add", ":0", ".", cookie],
+                       check=True, capture_output=True)
+        rfd, wfd = os.pipe()
+        self.log = open(os.path.join(d, "xvfb.log"), "w")
+        self.p = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(wfd), "-auth", self.xauth, "-nolisten", "tcp",
+             "-nolisten", "local", "-noreset", "-screen", "0", "640x480x24"],
+            pass_fds=(wfd,), stdout=self.log, stderr=self.log)
+        os.close(wfd)
+        r, _, _ = select.select([rfd], [], [], 30)
+        assert r, "Xvfb did not report its display"
+        self.num = int(os.read(rfd, 64).decode().strip())
+        os.close(rfd)
+        self.display = f":{self.num}"
+        subprocess.run(["xauth", "-f", self.xauth, "add", self.display, ".", cookie],
+                       check=True, capture_output=True)
+        wait_for(lambda: self.run(["xdpyinfo"]).returncode == 0, 20, "Xvfb")
+
+    def env(self):
+        return {"PATH": "/usr/bin:/bin", "DISPLAY": self.display, "XAUTHORITY": self.xauth}
+
+    def run(self, argv, **kw):
+        return subprocess.run(argv, env=self.env(), capture_output=True, text=True,
+                              timeout=kw.pop("timeout", 20), **kw)
+
+    def close(self):
+        kill(self.p)
+        self.log.close()
+
+
+@pytest.fixture
+def xvfb(workdir):
+    d = os.path.join(workdir, "x")
+    os.makedirs(d)
+    x = Xvfb(d)
+    yield x
+    x.close()
+
+
+def demoter(user):
+    def demote():
+        os.setgroups([])
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+    return demote
+
+
+def user_env(user, extra):
+    env = {"PATH": "/usr/bin:/bin", "HOME": user.pw_dir, "USER": user.pw_name,
+           "LANG": "C.UTF-8"}
+    env.update(extra)
+    return env
+
+
+def popen_as(user, argv, extra_env, **kw):
+    """Starts argv as `user` with a clean environment plus extra_env."""
+    return subprocess.Popen(argv, preexec_fn=demoter(user), env=user_env(user, extra_env),
+                            **kw)
+
+
+def run_as_user(user, argv, extra_env, timeout=30, **kw):
+    return subprocess.run(argv, preexec_fn=demoter(user), env=user_env(user, extra_env),
+                          capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def in_x_sandbox(user, sock, authfile, argv):
+    """argv as a confined X client would run it: a private mount namespace
+    whose /tmp/.X11-unix holds only the proxy's socket (as X0), DISPLAY=:0 and
+    the sandbox's authority file; the host's sockets are hidden."""
+    script = ('set -e; mount -t tmpfs -o mode=1777 pbx11 /tmp/.X11-unix; '
+              ': > /tmp/.X11-unix/X0; mount --bind "$0" /tmp/.X11-unix/X0; '
+              'U=$1; G=$2; A=$3; shift 3; '
+              'exec setpriv --reuid="$U" --regid="$G" --clear-groups '
+              'env -i PATH=/usr/bin:/bin HOME=/nonexistent DISPLAY=:0 XAUTHORITY="$A" "$@"')
+    return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, sock,
+            str(user.pw_uid), str(user.pw_gid),
+            authfile] + argv

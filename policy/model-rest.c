@@ -5,6 +5,7 @@
  * omitted as snapd's omitempty does.
  */
 #include "jsonutil.h"
+#include "jwriter.h"
 #include "model-priv.h"
 #include "putil.h"
 
@@ -31,33 +32,31 @@ static int cmp_conn_ptr(const void *a, const void *b)
         return cmp_ref(&(*(struct pb_conn *const *)a)->ref, &(*(struct pb_conn *const *)b)->ref);
 }
 
-static json_object *ref_obj(const char *snap, const char *kind, const char *name)
+static void ref_write(struct jw *w, const char *snap, const char *kind, const char *name)
 {
-        json_object *o = json_object_new_object();
-        if (o) {
-                json_object_object_add(o, "snap", json_object_new_string(snap));
-                json_object_object_add(o, kind, json_object_new_string(name));
-        }
-        return o;
+        jw_obj_open(w);
+        jw_kstr(w, "snap", snap);
+        jw_kstr(w, kind, name);
+        jw_obj_close(w);
 }
 
-static json_object *conn_obj(const struct pb_conn *c, bool undesired)
+static void conn_write(struct jw *w, const struct pb_conn *c, bool undesired)
 {
-        json_object *o = json_object_new_object();
-        if (!o)
-                return NULL;
-        json_object_object_add(o, "slot", ref_obj(c->ref.slot_snap, "slot", c->ref.slot));
-        json_object_object_add(o, "plug", ref_obj(c->ref.plug_snap, "plug", c->ref.plug));
-        json_object_object_add(o, "interface", json_object_new_string(c->interface));
+        jw_obj_open(w);
+        jw_key(w, "slot");
+        ref_write(w, c->ref.slot_snap, "slot", c->ref.slot);
+        jw_key(w, "plug");
+        ref_write(w, c->ref.plug_snap, "plug", c->ref.plug);
+        jw_kstr(w, "interface", c->interface);
         if (!c->auto_ || undesired)
-                json_object_object_add(o, "manual", json_object_new_boolean(1));
+                jw_kbool(w, "manual", true);
         if (c->by_gadget)
-                json_object_object_add(o, "gadget", json_object_new_boolean(1));
+                jw_kbool(w, "gadget", true);
         if (!pbj_empty(c->slot_attrs))
-                json_object_object_add(o, "slot-attrs", pbj_copy(c->slot_attrs));
+                jw_kjson(w, "slot-attrs", c->slot_attrs);
         if (!pbj_empty(c->plug_attrs))
-                json_object_object_add(o, "plug-attrs", pbj_copy(c->plug_attrs));
-        return o;
+                jw_kjson(w, "plug-attrs", c->plug_attrs);
+        jw_obj_close(w);
 }
 
 /* An endpoint in a listing, with its active connections. */
@@ -194,38 +193,39 @@ static int listing_build(const struct pb_model *m, struct listing *l)
         return 0;
 }
 
-static json_object *item_obj(const struct item *it, bool with_iface, bool with_apps,
-                             bool with_conns)
+static void item_write(struct jw *w, const struct item *it, bool with_iface, bool with_apps,
+                       bool with_conns)
 {
-        json_object *o = json_object_new_object();
-        if (!o)
-                return NULL;
         const char *kind = it->slot ? "slot" : "plug";
-        json_object_object_add(o, "snap", json_object_new_string(it->ep.snap));
-        json_object_object_add(o, kind, json_object_new_string(it->ep.name));
+        jw_obj_open(w);
+        jw_kstr(w, "snap", it->ep.snap);
+        jw_kstr(w, kind, it->ep.name);
         if (with_iface)
-                json_object_object_add(o, "interface", json_object_new_string(it->ep.interface));
+                jw_kstr(w, "interface", it->ep.interface);
         if (!pbj_empty(it->ep.attrs))
-                json_object_object_add(o, "attrs", pbj_copy(it->ep.attrs));
+                jw_kjson(w, "attrs", it->ep.attrs);
         if (with_apps && it->ep.n_apps) {
-                json_object *apps = json_object_new_array();
+                jw_key(w, "apps");
+                jw_arr_open(w);
                 for (size_t i = 0; i < it->ep.n_apps; i++)
-                        json_object_array_add(apps, json_object_new_string(it->ep.apps[i]));
-                json_object_object_add(o, "apps", apps);
+                        jw_str(w, it->ep.apps[i]);
+                jw_arr_close(w);
         }
         if (it->ep.label && *it->ep.label)
-                json_object_object_add(o, "label", json_object_new_string(it->ep.label));
+                jw_kstr(w, "label", it->ep.label);
         if (with_conns && it->n_conns) {
-                json_object *cs = json_object_new_array();
+                jw_key(w, "connections");
+                jw_arr_open(w);
                 for (size_t i = 0; i < it->n_conns; i++) {
                         const struct pb_conn *c = it->conns[i];
-                        json_object_array_add(
-                            cs, it->slot ? ref_obj(c->ref.plug_snap, "plug", c->ref.plug)
-                                         : ref_obj(c->ref.slot_snap, "slot", c->ref.slot));
+                        if (it->slot)
+                                ref_write(w, c->ref.plug_snap, "plug", c->ref.plug);
+                        else
+                                ref_write(w, c->ref.slot_snap, "slot", c->ref.slot);
                 }
-                json_object_object_add(o, "connections", cs);
+                jw_arr_close(w);
         }
-        return o;
+        jw_obj_close(w);
 }
 
 /* snapd's plugOrConnectedSlotMatches / slotOrConnectedPlugMatches. */
@@ -241,9 +241,10 @@ static bool item_matches(const struct item *it, const char *snap)
         return false;
 }
 
-static int add_items(json_object *arr, const struct item *items, size_t n, const char *snap,
-                     const char *iface, bool all)
+static void items_write(struct jw *w, const struct item *items, size_t n, const char *snap,
+                        const char *iface, bool all)
 {
+        jw_arr_open(w);
         for (size_t i = 0; i < n; i++) {
                 const struct item *it = &items[i];
                 if (!all && !it->n_conns)
@@ -252,17 +253,20 @@ static int add_items(json_object *arr, const struct item *items, size_t n, const
                         continue;
                 if (!item_matches(it, snap))
                         continue;
-                json_object *o = item_obj(it, true, true, true);
-                if (!o)
-                        return -ENOMEM;
-                json_object_array_add(arr, o);
+                item_write(w, it, true, true, true);
         }
-        return 0;
+        jw_arr_close(w);
 }
 
-json_object *pb_model_connections_json(const struct pb_model *m, const char *snap,
-                                       const char *iface, const char *select,
-                                       struct pb_perror *perr)
+static bool conn_matches(const struct pb_conn *c, const char *snap, const char *iface)
+{
+        if (snap && strcmp(c->ref.plug_snap, snap) != 0 && strcmp(c->ref.slot_snap, snap) != 0)
+                return false;
+        return !iface || strcmp(c->interface, iface) == 0;
+}
+
+char *pb_model_connections_text(const struct pb_model *m, const char *snap, const char *iface,
+                                const char *select, struct pb_perror *perr)
 {
         if (select && *select && strcmp(select, "all") != 0) {
                 pb_perror_set(perr, EINVAL, 400, NULL, NULL, "unsupported select qualifier");
@@ -282,65 +286,57 @@ json_object *pb_model_connections_json(const struct pb_model *m, const char *sna
                 }
         }
         struct listing l = {0};
-        _pcleanup_json_ json_object *res = json_object_new_object();
-        json_object *est = json_object_new_array(), *und = json_object_new_array();
-        json_object *plugs = json_object_new_array(), *slots = json_object_new_array();
-        if (res) {
-                json_object_object_add(res, "established", est);
-                json_object_object_add(res, "plugs", plugs);
-                json_object_object_add(res, "slots", slots);
-        }
-        int ret = !res || !est || !und || !plugs || !slots ? -ENOMEM : listing_build(m, &l);
-        if (ret == 0) {
-                for (size_t i = 0; i < l.n_active && ret == 0; i++) {
-                        const struct pb_conn *c = l.active[i];
-                        if (snap && strcmp(c->ref.plug_snap, snap) != 0 &&
-                            strcmp(c->ref.slot_snap, snap) != 0)
-                                continue;
-                        if (iface && strcmp(c->interface, iface) != 0)
-                                continue;
-                        json_object *o = conn_obj(c, false);
-                        ret = o ? json_object_array_add(est, o) : -ENOMEM;
-                }
-                if (all) {
-                        /* Undesired entries, in reference order. */
-                        struct pb_conn **u = calloc(m->n_conns + 1, sizeof(*u));
-                        size_t nu = 0;
-                        for (size_t i = 0; u && i < m->n_conns; i++)
-                                if (m->conns[i].undesired)
-                                        u[nu++] = &m->conns[i];
-                        if (!u)
-                                ret = -ENOMEM;
-                        if (nu)
-                                qsort(u, nu, sizeof(*u), cmp_conn_ptr);
-                        for (size_t i = 0; i < nu && ret == 0; i++) {
-                                if (snap && strcmp(u[i]->ref.plug_snap, snap) != 0 &&
-                                    strcmp(u[i]->ref.slot_snap, snap) != 0)
-                                        continue;
-                                if (iface && strcmp(u[i]->interface, iface) != 0)
-                                        continue;
-                                json_object *o = conn_obj(u[i], true);
-                                ret = o ? json_object_array_add(und, o) : -ENOMEM;
-                        }
-                        free(u);
-                }
-                if (ret == 0)
-                        ret = add_items(plugs, l.plugs, l.n_plugs, snap, iface, all);
-                if (ret == 0)
-                        ret = add_items(slots, l.slots, l.n_slots, snap, iface, all);
+        struct pb_conn **u = calloc(m->n_conns + 1, sizeof(*u));
+        if (!u || listing_build(m, &l) < 0) {
+                free(u);
                 listing_free(&l);
-        } else if (ret == -ENOMEM) {
-                listing_free(&l);
-        }
-        if (json_object_array_length(und) > 0)
-                json_object_object_add(res, "undesired", und);
-        else
-                json_object_put(und);
-        if (ret < 0) {
                 pb_perror_set(perr, ENOMEM, 500, NULL, NULL, "out of memory");
                 return NULL;
         }
-        return pstealp(&res);
+        struct jw w;
+        jw_init(&w);
+        jw_obj_open(&w);
+        jw_key(&w, "established");
+        jw_arr_open(&w);
+        for (size_t i = 0; i < l.n_active; i++)
+                if (conn_matches(l.active[i], snap, iface))
+                        conn_write(&w, l.active[i], false);
+        jw_arr_close(&w);
+        /* Undesired entries (only with select=all), in reference order. */
+        size_t nu = 0;
+        for (size_t i = 0; all && i < m->n_conns; i++)
+                if (m->conns[i].undesired && conn_matches(&m->conns[i], snap, iface))
+                        u[nu++] = &m->conns[i];
+        if (nu) {
+                qsort(u, nu, sizeof(*u), cmp_conn_ptr);
+                jw_key(&w, "undesired");
+                jw_arr_open(&w);
+                for (size_t i = 0; i < nu; i++)
+                        conn_write(&w, u[i], true);
+                jw_arr_close(&w);
+        }
+        free(u);
+        jw_key(&w, "plugs");
+        items_write(&w, l.plugs, l.n_plugs, snap, iface, all);
+        jw_key(&w, "slots");
+        items_write(&w, l.slots, l.n_slots, snap, iface, all);
+        jw_obj_close(&w);
+        listing_free(&l);
+        char *text = jw_steal(&w, NULL);
+        if (!text)
+                pb_perror_set(perr, ENOMEM, 500, NULL, NULL, "out of memory");
+        return text;
+}
+
+json_object *pb_model_connections_json(const struct pb_model *m, const char *snap,
+                                       const char *iface, const char *select,
+                                       struct pb_perror *perr)
+{
+        char *text = pb_model_connections_text(m, snap, iface, select, perr);
+        json_object *o = text ? jw_raw_object(text) : NULL;
+        if (text && !o)
+                pb_perror_set(perr, ENOMEM, 500, NULL, NULL, "out of memory");
+        return o;
 }
 
 static bool name_listed(const char *names, const char *name)
@@ -356,37 +352,34 @@ static bool name_listed(const char *names, const char *name)
         return false;
 }
 
-json_object *pb_model_interfaces_json(const struct pb_model *m, const struct pb_interfaces_query *q,
-                                      struct pb_perror *perr)
+char *pb_model_interfaces_text(const struct pb_model *m, const struct pb_interfaces_query *q,
+                               struct pb_perror *perr)
 {
-        if (!q->select || !*q->select) {
-                /* The legacy form: every plug and slot with its connections. */
-                json_object *all = pb_model_connections_json(m, NULL, NULL, "all", perr);
-                if (!all)
-                        return NULL;
-                json_object *res = json_object_new_object(), *v = NULL;
-                if (!res) {
-                        json_object_put(all);
-                        pb_perror_set(perr, ENOMEM, 500, NULL, NULL, "out of memory");
-                        return NULL;
-                }
-                json_object_object_get_ex(all, "plugs", &v);
-                json_object_object_add(res, "plugs", json_object_get(v));
-                json_object_object_get_ex(all, "slots", &v);
-                json_object_object_add(res, "slots", json_object_get(v));
-                json_object_put(all);
-                return res;
-        }
-        if (strcmp(q->select, "all") != 0 && strcmp(q->select, "connected") != 0) {
+        bool legacy = !q->select || !*q->select;
+        if (!legacy && strcmp(q->select, "all") != 0 && strcmp(q->select, "connected") != 0) {
                 pb_perror_set(perr, EINVAL, 400, NULL, NULL, "unsupported select qualifier");
                 return NULL;
         }
-        bool connected = strcmp(q->select, "connected") == 0;
+        bool connected = !legacy && strcmp(q->select, "connected") == 0;
         struct listing l = {0};
-        _pcleanup_json_ json_object *res = json_object_new_array();
-        int ret = res ? listing_build(m, &l) : -ENOMEM;
-        if (ret == 0) {
-                for (size_t i = 0; i < pb_catalogue_count(m->cat) && ret == 0; i++) {
+        if (listing_build(m, &l) < 0) {
+                listing_free(&l);
+                pb_perror_set(perr, ENOMEM, 500, NULL, NULL, "out of memory");
+                return NULL;
+        }
+        struct jw w;
+        jw_init(&w);
+        if (legacy) {
+                /* The legacy form: every plug and slot with its connections. */
+                jw_obj_open(&w);
+                jw_key(&w, "plugs");
+                items_write(&w, l.plugs, l.n_plugs, NULL, NULL, true);
+                jw_key(&w, "slots");
+                items_write(&w, l.slots, l.n_slots, NULL, NULL, true);
+                jw_obj_close(&w);
+        } else {
+                jw_arr_open(&w);
+                for (size_t i = 0; i < pb_catalogue_count(m->cat); i++) {
                         const struct pb_interface *f = pb_catalogue_at(m->cat, i);
                         if (q->names && *q->names && !name_listed(q->names, f->name))
                                 continue;
@@ -395,19 +388,18 @@ json_object *pb_model_interfaces_json(const struct pb_model *m, const struct pb_
                                 any = strcmp(l.active[k]->interface, f->name) == 0;
                         if (connected && !any)
                                 continue;
-                        json_object *o = json_object_new_object();
-                        if (!o) {
-                                ret = -ENOMEM;
-                                break;
-                        }
-                        json_object_array_add(res, o);
-                        json_object_object_add(o, "name", json_object_new_string(f->name));
-                        json_object_object_add(o, "summary", json_object_new_string(f->summary));
+                        jw_obj_open(&w);
+                        jw_kstr(&w, "name", f->name);
+                        jw_kstr(&w, "summary", f->summary);
                         if (q->doc && *f->doc_url)
-                                json_object_object_add(o, "doc-url",
-                                                       json_object_new_string(f->doc_url));
-                        if (q->doc) /* Plugboard's addition: what it grants, in technical terms. */
-                                json_object_object_add(o, "grants", pb_interface_grant_lines(f));
+                                jw_kstr(&w, "doc-url", f->doc_url);
+                        if (q->doc) { /* Plugboard's addition: what it grants, in technical terms.
+                                       */
+                                json_object *lines = pb_interface_grant_lines(f);
+                                if (lines)
+                                        jw_kjson(&w, "grants", lines);
+                                json_object_put(lines);
+                        }
                         struct {
                                 bool want;
                                 const struct item *items;
@@ -418,30 +410,41 @@ json_object *pb_model_interfaces_json(const struct pb_model *m, const struct pb_
                         for (size_t s = 0; s < 2; s++) {
                                 if (!sides[s].want)
                                         continue;
-                                json_object *arr = json_object_new_array();
-                                for (size_t k = 0; arr && k < sides[s].n; k++) {
+                                bool opened = false;
+                                for (size_t k = 0; k < sides[s].n; k++) {
                                         const struct item *it = &sides[s].items[k];
                                         if (strcmp(it->ep.interface, f->name) != 0 ||
                                             (connected && !it->n_conns))
                                                 continue;
-                                        json_object_array_add(arr,
-                                                              item_obj(it, false, false, false));
+                                        if (!opened) {
+                                                jw_key(&w, sides[s].key);
+                                                jw_arr_open(&w);
+                                                opened = true;
+                                        }
+                                        item_write(&w, it, false, false, false);
                                 }
-                                if (arr && json_object_array_length(arr))
-                                        json_object_object_add(o, sides[s].key, arr);
-                                else if (arr)
-                                        json_object_put(arr);
+                                if (opened)
+                                        jw_arr_close(&w);
                         }
+                        jw_obj_close(&w);
                 }
-                listing_free(&l);
-        } else if (res) {
-                listing_free(&l);
+                jw_arr_close(&w);
         }
-        if (ret < 0) {
+        listing_free(&l);
+        char *text = jw_steal(&w, NULL);
+        if (!text)
                 pb_perror_set(perr, ENOMEM, 500, NULL, NULL, "out of memory");
-                return NULL;
-        }
-        return pstealp(&res);
+        return text;
+}
+
+json_object *pb_model_interfaces_json(const struct pb_model *m, const struct pb_interfaces_query *q,
+                                      struct pb_perror *perr)
+{
+        char *text = pb_model_interfaces_text(m, q, perr);
+        json_object *o = text ? jw_raw_object(text) : NULL;
+        if (text && !o)
+                pb_perror_set(perr, ENOMEM, 500, NULL, NULL, "out of memory");
+        return o;
 }
 
 static json_object *snap_obj(const struct pb_msnap *s)

@@ -5,59 +5,61 @@
  * so a damaged state file can never be half-loaded and then saved back.
  */
 #include "jsonutil.h"
+#include "jwriter.h"
 #include "model-priv.h"
-#include "putil.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-json_object *pb_model_to_json(const struct pb_model *m)
+void pb_snap_info_write(struct jw *w, const struct pb_snap_info *info);
+
+char *pb_model_state_text(const struct pb_model *m, size_t *len)
 {
-        _pcleanup_json_ json_object *o = json_object_new_object();
-        json_object *snaps = json_object_new_object(), *conns = json_object_new_object();
-        if (!o || !snaps || !conns) {
-                if (snaps)
-                        json_object_put(snaps);
-                if (conns)
-                        json_object_put(conns);
-                return NULL;
-        }
-        json_object_object_add(o, "schema", json_object_new_int(PB_MODEL_SCHEMA));
-        json_object_object_add(o, "snaps", snaps);
-        json_object_object_add(o, "conns", conns);
+        struct jw w;
+        jw_init(&w);
+        jw_obj_open(&w);
+        jw_kint(&w, "schema", PB_MODEL_SCHEMA);
+        jw_key(&w, "snaps");
+        jw_obj_open(&w);
         for (size_t i = 0; i < m->n_snaps; i++) {
                 const struct pb_msnap *s = &m->snaps[i];
-                json_object *so = json_object_new_object();
-                if (!so)
-                        return NULL;
-                json_object_object_add(snaps, s->name, so);
-                json_object_object_add(so, "revision", json_object_new_int(s->revision));
-                json_object *info = pb_snap_info_to_json(s->info);
-                if (!info)
-                        return NULL;
-                json_object_object_add(so, "info", info);
+                jw_key(&w, s->name);
+                jw_obj_open(&w);
+                jw_kint(&w, "revision", s->revision);
+                jw_key(&w, "info");
+                pb_snap_info_write(&w, s->info);
                 if (s->decl)
-                        json_object_object_add(so, "declaration", pbj_copy(s->decl));
+                        jw_kjson(&w, "declaration", s->decl);
                 if (s->source)
-                        json_object_object_add(so, "source", json_object_new_string(s->source));
-                json_object_object_add(so, "install-time", json_object_new_int64(s->install_time));
+                        jw_kstr(&w, "source", s->source);
+                jw_kint(&w, "install-time", s->install_time);
+                jw_obj_close(&w);
         }
+        jw_obj_close(&w);
+        jw_key(&w, "conns");
+        jw_obj_open(&w);
         for (size_t i = 0; i < m->n_conns; i++) {
                 const struct pb_conn *c = &m->conns[i];
-                json_object *co = json_object_new_object();
-                if (!co)
-                        return NULL;
-                json_object_object_add(conns, c->key, co);
-                json_object_object_add(co, "interface", json_object_new_string(c->interface));
-                json_object_object_add(co, "auto", json_object_new_boolean(c->auto_));
-                json_object_object_add(co, "by-gadget", json_object_new_boolean(c->by_gadget));
-                json_object_object_add(co, "undesired", json_object_new_boolean(c->undesired));
-                json_object_object_add(co, "plug-attrs", pbj_copy(c->plug_attrs));
-                json_object_object_add(co, "slot-attrs", pbj_copy(c->slot_attrs));
+                jw_key(&w, c->key);
+                jw_obj_open(&w);
+                jw_kstr(&w, "interface", c->interface);
+                jw_kbool(&w, "auto", c->auto_);
+                jw_kbool(&w, "by-gadget", c->by_gadget);
+                jw_kbool(&w, "undesired", c->undesired);
+                jw_kjson(&w, "plug-attrs", c->plug_attrs);
+                jw_kjson(&w, "slot-attrs", c->slot_attrs);
+                jw_obj_close(&w);
         }
-        return pstealp(&o);
+        jw_obj_close(&w);
+        jw_obj_close(&w);
+        return jw_steal(&w, len);
+}
+
+json_object *pb_model_to_json(const struct pb_model *m)
+{
+        return jw_raw_object(pb_model_state_text(m, NULL));
 }
 
 #define BAD(perr, ...) pb_perror_set(perr, EINVAL, 400, NULL, NULL, __VA_ARGS__)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* struct pb_snap_info ⇄ JSON, for the state file. Loading is strict. */
 #include "jsonutil.h"
+#include "jwriter.h"
 #include "putil.h"
 #include "snap.h"
 
@@ -57,6 +58,61 @@ json_object *pb_snap_info_to_json(const struct pb_snap_info *info)
         }
         json_object_object_add(o, "apps", apps);
         return o;
+}
+
+static void ep_write(struct jw *w, const struct pb_snap_endpoint *e)
+{
+        jw_key(w, e->name);
+        jw_obj_open(w);
+        jw_kstr(w, "interface", e->interface);
+        if (e->label)
+                jw_kstr(w, "label", e->label);
+        jw_kjson(w, "attrs", e->attrs);
+        jw_key(w, "apps");
+        jw_arr_open(w);
+        for (size_t i = 0; i < e->n_apps; i++)
+                jw_str(w, e->apps[i]);
+        jw_arr_close(w);
+        jw_obj_close(w);
+}
+
+/* The same document as pb_snap_info_to_json(), written as text (for the
+ * state file, where json-c objects were the cost). */
+void pb_snap_info_write(struct jw *w, const struct pb_snap_info *info);
+void pb_snap_info_write(struct jw *w, const struct pb_snap_info *info)
+{
+        jw_obj_open(w);
+        jw_kstr(w, "name", info->name);
+        jw_kstr(w, "version", info->version);
+        jw_kstr(w, "summary", info->summary);
+        jw_kstr(w, "description", info->description);
+        jw_kstr(w, "type", info->type);
+        jw_kstr(w, "confinement", info->confinement);
+        if (info->base)
+                jw_kstr(w, "base", info->base);
+        jw_key(w, "plugs");
+        jw_obj_open(w);
+        for (size_t i = 0; i < info->n_plugs; i++)
+                ep_write(w, &info->plugs[i]);
+        jw_obj_close(w);
+        jw_key(w, "slots");
+        jw_obj_open(w);
+        for (size_t i = 0; i < info->n_slots; i++)
+                ep_write(w, &info->slots[i]);
+        jw_obj_close(w);
+        jw_key(w, "apps");
+        jw_obj_open(w);
+        for (size_t i = 0; i < info->n_apps; i++) {
+                jw_key(w, info->apps[i].name);
+                jw_obj_open(w);
+                if (info->apps[i].command)
+                        jw_kstr(w, "command", info->apps[i].command);
+                if (info->apps[i].daemon)
+                        jw_kstr(w, "daemon", info->apps[i].daemon);
+                jw_obj_close(w);
+        }
+        jw_obj_close(w);
+        jw_obj_close(w);
 }
 
 #define BAD(perr, ...) pb_perror_set(perr, EINVAL, 400, NULL, NULL, __VA_ARGS__)

@@ -80,3 +80,11 @@ static inline const char *pt_json(json_object *o)
                                                          JSON_C_TO_STRING_NOSLASHESCAPE)
                  : "(null)";
 }
+
+/* Parse what an (opaque, pre-serialised) result object serialises to. */
+static inline json_object *pt_reparse(json_object *o)
+{
+        json_object *r = o ? json_tokener_parse(json_object_to_json_string(o)) : NULL;
+        json_object_put(o);
+        return r;
+}

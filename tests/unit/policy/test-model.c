@@ -16,7 +16,7 @@ static bool connected(struct pb_model *m, const char *snap, const char *plug)
 
 static bool has_conn(struct pb_model *m, const char *key, const char *field)
 {
-        json_object *o = pb_model_to_json(m), *conns = NULL, *c = NULL, *v = NULL;
+        json_object *o = pt_reparse(pb_model_to_json(m)), *conns = NULL, *c = NULL, *v = NULL;
         bool r =
             json_object_object_get_ex(o, "conns", &conns) &&
             json_object_object_get_ex(conns, key, &c) &&
@@ -315,7 +315,7 @@ static void test_disconnect_forget(struct pb_catalogue *cat)
         PB_CHECK(has_conn(m, "vlc:home snapd:home", "undesired"));
         PB_CHECK(!has_conn(m, "vlc:audio-playback snapd:audio-playback", NULL));
         /* ... and a restart (state round trip). */
-        json_object *state = pb_model_to_json(m);
+        json_object *state = pt_reparse(pb_model_to_json(m));
         pb_model_free(m);
         m = pb_model_from_json(cat, state, &e);
         json_object_put(state);
@@ -430,6 +430,7 @@ static void test_rest(struct pb_catalogue *cat)
             NULL);
         json_object_put(c);
         c = pb_model_connections_json(m, "system", "camera", "all", &e);
+        c = pt_reparse(c);
         PB_CHECK(c && json_object_array_length(json_object_object_get(c, "slots")) == 1);
         json_object_put(c);
         PB_CHECK(pb_model_connections_json(m, "foo", NULL, "all", &e) == NULL);
@@ -454,15 +455,18 @@ static void test_rest(struct pb_catalogue *cat)
         json_object_put(c);
         q = (struct pb_interfaces_query){.select = "all", .names = "kvm,network", .doc = true};
         c = pb_model_interfaces_json(m, &q, &e);
+        c = pt_reparse(c);
         PB_CHECK(c && json_object_array_length(c) == 2);
         PB_CHECK(strstr(pt_json(c), "\"grants\":[\"device   read-write  /dev/kvm\"]") != NULL);
         json_object_put(c);
         q = (struct pb_interfaces_query){.select = "all"};
         c = pb_model_interfaces_json(m, &q, &e);
+        c = pt_reparse(c);
         PB_CHECK(c && json_object_array_length(c) == 27);
         json_object_put(c);
         q = (struct pb_interfaces_query){0};
         c = pb_model_interfaces_json(m, &q, &e);
+        c = pt_reparse(c);
         PB_CHECK(c && json_object_object_get(c, "plugs") && json_object_object_get(c, "slots"));
         json_object_put(c);
 
@@ -480,10 +484,10 @@ static void test_state(struct pb_catalogue *cat)
         struct pb_model *m = pb_model_new(cat);
         struct pb_perror e = {0};
         PB_CHECK(pt_install(m, NULL, VLC, NULL, NULL) == 1);
-        json_object *a = pb_model_to_json(m);
+        json_object *a = pt_reparse(pb_model_to_json(m));
         struct pb_model *m2 = pb_model_from_json(cat, a, &e);
         PB_CHECK(m2 != NULL);
-        json_object *b = m2 ? pb_model_to_json(m2) : NULL;
+        json_object *b = m2 ? pt_reparse(pb_model_to_json(m2)) : NULL;
         PB_CHECK(b && json_object_equal(a, b));
         json_object_put(b);
         pb_model_free(m2);
@@ -547,7 +551,8 @@ static void test_examples(struct pb_catalogue *cat)
         /* minicom's themes content plug finds gizmo's themes slot. */
         PB_CHECK(has_conn(m, "minicom:themes gizmo:themes", "auto"));
         PB_CHECK(!connected(m, "minicom", "serial"));
-        const struct pb_snap_endpoint *s = pb_snap_info_slot(pb_model_snap_info(m, "gizmo"), "ser0");
+        const struct pb_snap_endpoint *s =
+            pb_snap_info_slot(pb_model_snap_info(m, "gizmo"), "ser0");
         PB_CHECK(s && s->label && strcmp(s->label, "serial port for debugging") == 0);
         pb_model_free(m);
 }

@@ -156,10 +156,17 @@ class Xvfb:
              "-nolisten", "local", "-noreset", "-screen", "0", "640x480x24"],
             pass_fds=(wfd,), stdout=self.log, stderr=self.log)
         os.close(wfd)
-        r, _, _ = select.select([rfd], [], [], 30)
-        assert r, "Xvfb did not report its display"
-        self.num = int(os.read(rfd, 64).decode().strip())
+        got = b""
+        # Read up to the newline: closing the pipe earlier kills the server
+        # (it writes the number and the newline separately).
+        while not got.endswith(b"\n"):
+            r, _, _ = select.select([rfd], [], [], 30)
+            assert r, "Xvfb did not report its display"
+            chunk = os.read(rfd, 64)
+            assert chunk, "Xvfb exited"
+            got += chunk
         os.close(rfd)
+        self.num = int(got.decode().strip())
         self.display = f":{self.num}"
         subprocess.run(["xauth", "-f", self.xauth, "add", self.display, ".", cookie],
                        check=True, capture_output=True)
@@ -178,10 +185,13 @@ class Xvfb:
 
 
 @pytest.fixture
-def xvfb(workdir):
+def xvfb(workdir, test_user):
+    """An X server whose cookie file belongs to the test user, as a desktop
+    session's would: the proxy reads it with that user's rights only."""
     d = os.path.join(workdir, "x")
     os.makedirs(d)
     x = Xvfb(d)
+    os.chown(x.xauth, test_user.pw_uid, test_user.pw_gid)
     yield x
     x.close()
 
@@ -224,3 +234,49 @@ def in_x_sandbox(user, sock, authfile, argv):
     return ["unshare", "-m", "--propagation", "private", "sh", "-c", script, sock,
             str(user.pw_uid), str(user.pw_gid),
             authfile] + argv
+
+
+class PipeWire:
+    """dbus + pipewire + wireplumber + pipewire-pulse in a private runtime dir."""
+
+    def __init__(self, d):
+        self.dir = d
+        run = os.path.join(d, "run")
+        os.makedirs(run, mode=0o700)
+        self.env_ = {"PATH": "/usr/bin:/bin", "HOME": d, "XDG_RUNTIME_DIR": run,
+                     "DBUS_SESSION_BUS_ADDRESS": f"unix:path={run}/bus"}
+        self.socket = os.path.join(run, "pulse", "native")
+        self.log = open(os.path.join(d, "pw.log"), "w")
+        self.procs = []
+        self._start(["dbus-daemon", "--session", "--nofork", f"--address=unix:path={run}/bus"])
+        wait_for(lambda: os.path.exists(os.path.join(run, "bus")), 10, "dbus")
+        self._start(["pipewire"])
+        wait_for(lambda: os.path.exists(os.path.join(run, "pipewire-0")), 10, "pipewire")
+        self._start(["wireplumber"])
+        self._start(["pipewire-pulse"])
+        wait_for(lambda: self.ctl("info").returncode == 0, 20, "pipewire-pulse")
+        r = self.ctl("load-module", "module-null-sink", "sink_name=nullpw")
+        assert r.returncode == 0, r.stderr
+
+    def _start(self, argv):
+        self.procs.append(subprocess.Popen(argv, env=self.env_, stdout=self.log,
+                                           stderr=self.log))
+
+    def ctl(self, *args):
+        return subprocess.run(["pactl"] + list(args),
+                              env=dict(self.env_, PULSE_SERVER="unix:" + self.socket),
+                              capture_output=True, text=True, timeout=20)
+
+    def close(self):
+        for p in reversed(self.procs):
+            kill(p)
+        self.log.close()
+
+
+@pytest.fixture
+def pipewire(workdir):
+    d = os.path.join(workdir, "pw")
+    os.makedirs(d)
+    pw = PipeWire(d)
+    yield pw
+    pw.close()

@@ -17,25 +17,35 @@ void jw_free(struct jw *w)
         memset(w, 0, sizeof(*w));
 }
 
-static void put(struct jw *w, const char *s, size_t n)
+static void grow_put(struct jw *w, const char *s, size_t n)
 {
         if (w->oom)
                 return;
-        if (w->len + n + 1 > w->cap) {
-                size_t ncap = w->cap ? w->cap : 4096;
-                while (ncap < w->len + n + 1)
-                        ncap *= 2;
-                char *p = realloc(w->buf, ncap);
-                if (!p) {
-                        w->oom = true;
-                        return;
-                }
-                w->buf = p;
-                w->cap = ncap;
+        size_t ncap = w->cap ? w->cap : 4096;
+        while (ncap < w->len + n + 1)
+                ncap *= 2;
+        char *p = realloc(w->buf, ncap);
+        if (!p) {
+                w->oom = true;
+                return;
         }
+        w->buf = p;
+        w->cap = ncap;
         memcpy(w->buf + w->len, s, n);
         w->len += n;
         w->buf[w->len] = '\0';
+}
+
+/* The hot path: most pieces are a few bytes and fit. */
+static inline void put(struct jw *w, const char *s, size_t n)
+{
+        if (__builtin_expect(w->len + n + 1 <= w->cap, 1)) {
+                memcpy(w->buf + w->len, s, n);
+                w->len += n;
+                w->buf[w->len] = '\0';
+                return;
+        }
+        grow_put(w, s, n);
 }
 
 char *jw_steal(struct jw *w, size_t *len)

@@ -26,7 +26,7 @@ struct pb_model {
         const struct pb_catalogue *cat;
         struct pb_msnap *snaps; /* sorted by name */
         size_t n_snaps, cap_snaps;
-        struct pb_conn *conns; /* sorted by key */
+        struct pb_conn *conns; /* sorted by ref (pb_connref_cmp) */
         size_t n_conns, cap_conns;
 };
 
@@ -49,6 +49,9 @@ struct pb_msnap *pb_model_find(const struct pb_model *m, const char *name);
 bool pb_model_plug(const struct pb_model *m, const char *snap, const char *name, struct pb_ep *out);
 bool pb_model_slot(const struct pb_model *m, const char *snap, const char *name, struct pb_ep *out);
 struct pb_conn *pb_model_conn(const struct pb_model *m, const char *key);
+/* Reference order, and "ps:p ss:s" → ref (-EINVAL when malformed). */
+int pb_connref_cmp(const struct pb_connref *a, const struct pb_connref *b);
+int pb_connref_parse(const char *key, struct pb_connref *r);
 /* Active: not undesired, and both ends exist with the connection's interface. */
 bool pb_conn_active(const struct pb_model *m, const struct pb_conn *c);
 

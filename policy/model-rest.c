@@ -15,21 +15,10 @@
 #include <string.h>
 #include <time.h>
 
-static int cmp_ref(const struct pb_connref *a, const struct pb_connref *b)
-{
-        int c = strcmp(a->plug_snap, b->plug_snap);
-        if (!c)
-                c = strcmp(a->plug, b->plug);
-        if (!c)
-                c = strcmp(a->slot_snap, b->slot_snap);
-        if (!c)
-                c = strcmp(a->slot, b->slot);
-        return c;
-}
-
 static int cmp_conn_ptr(const void *a, const void *b)
 {
-        return cmp_ref(&(*(struct pb_conn *const *)a)->ref, &(*(struct pb_conn *const *)b)->ref);
+        return pb_connref_cmp(&(*(struct pb_conn *const *)a)->ref,
+                              &(*(struct pb_conn *const *)b)->ref);
 }
 
 static void ref_write(struct jw *w, const char *snap, const char *kind, const char *name)
@@ -96,7 +85,7 @@ static int cmp_by_slot(const void *a, const void *b)
         int c = strcmp(x->ref.slot_snap, y->ref.slot_snap);
         if (!c)
                 c = strcmp(x->ref.slot, y->ref.slot);
-        return c ? c : cmp_ref(&x->ref, &y->ref);
+        return c ? c : pb_connref_cmp(&x->ref, &y->ref);
 }
 
 /* Every plug and slot (system slots included) with its active connections.
@@ -117,11 +106,25 @@ static int listing_build(const struct pb_model *m, struct listing *l)
         l->buf = calloc(2 * m->n_conns + 1, sizeof(*l->buf));
         if (!l->plugs || !l->slots || !l->active || !l->buf)
                 return -ENOMEM;
-        for (size_t i = 0; i < m->n_conns; i++)
-                if (pb_conn_active(m, &m->conns[i]))
-                        l->active[l->n_active++] = &m->conns[i];
-        if (l->n_active)
-                qsort(l->active, l->n_active, sizeof(*l->active), cmp_conn_ptr);
+        /* pb_conn_active() for each entry, with the plug snap's lookup
+         * remembered: conns are grouped by plug snap. */
+        const struct pb_msnap *last = NULL;
+        for (size_t i = 0; i < m->n_conns; i++) {
+                const struct pb_conn *c = &m->conns[i];
+                if (c->undesired)
+                        continue;
+                if (!last || strcmp(last->name, c->ref.plug_snap) != 0)
+                        last = pb_model_find(m, c->ref.plug_snap);
+                const struct pb_snap_endpoint *pe =
+                    last ? pb_snap_info_plug(last->info, c->ref.plug) : NULL;
+                struct pb_ep se;
+                if (!pe || strcmp(pe->interface, c->interface) != 0 ||
+                    !pb_model_slot(m, c->ref.slot_snap, c->ref.slot, &se) ||
+                    strcmp(se.interface, c->interface) != 0)
+                        continue;
+                l->active[l->n_active++] = &m->conns[i];
+        }
+        /* m->conns is in reference order already. */
         struct pb_conn **by_slot = l->buf + l->n_active;
         memcpy(by_slot, l->active, l->n_active * sizeof(*by_slot));
         if (l->n_active)
@@ -147,8 +150,8 @@ static int listing_build(const struct pb_model *m, struct listing *l)
                 it->slot = true;
                 pb_model_slot(m, PB_SYSTEM_SNAP, f->name, &it->ep);
         }
-        if (l->n_plugs)
-                qsort(l->plugs, l->n_plugs, sizeof(*l->plugs), cmp_item);
+        /* Plugs were added in (snap, name) order: snaps and their plugs are
+         * sorted. Slots need a sort to place the system snap's among them. */
         if (l->n_slots)
                 qsort(l->slots, l->n_slots, sizeof(*l->slots), cmp_item);
         /* Both lists and both connection orders are sorted the same way: merge. */

@@ -64,37 +64,6 @@ json_object *pb_model_to_json(const struct pb_model *m)
 
 #define BAD(perr, ...) pb_perror_set(perr, EINVAL, 400, NULL, NULL, __VA_ARGS__)
 
-static int parse_side(const char *s, size_t len, char *snap, size_t snap_size, char *name,
-                      size_t name_size)
-{
-        const char *colon = memchr(s, ':', len);
-        if (!colon)
-                return -EINVAL;
-        size_t sl = (size_t)(colon - s), nl = len - sl - 1;
-        if (sl >= snap_size || nl >= name_size)
-                return -EINVAL;
-        memcpy(snap, s, sl);
-        snap[sl] = '\0';
-        memcpy(name, colon + 1, nl);
-        name[nl] = '\0';
-        if (!pb_valid_snap_name(snap) || !pb_valid_plug_name(name))
-                return -EINVAL;
-        return 0;
-}
-
-static int parse_key(const char *key, struct pb_connref *r)
-{
-        const char *sp = strchr(key, ' ');
-        if (!sp || strchr(sp + 1, ' '))
-                return -EINVAL;
-        if (parse_side(key, (size_t)(sp - key), r->plug_snap, sizeof(r->plug_snap), r->plug,
-                       sizeof(r->plug)) < 0 ||
-            parse_side(sp + 1, strlen(sp + 1), r->slot_snap, sizeof(r->slot_snap), r->slot,
-                       sizeof(r->slot)) < 0)
-                return -EINVAL;
-        return 0;
-}
-
 static int get_bool(json_object *o, const char *k, bool *out, const char *where,
                     struct pb_perror *perr)
 {
@@ -112,7 +81,7 @@ static int load_conn(struct pb_model *m, const char *key, json_object *co, struc
         char where[300];
         snprintf(where, sizeof(where), "conns[\"%.250s\"]", key);
         struct pb_connref ref;
-        if (parse_key(key, &ref) < 0)
+        if (pb_connref_parse(key, &ref) < 0)
                 return BAD(perr, "%s: expected a key \"plugsnap:plug slotsnap:slot\"", where);
         char canon[256];
         pb_connref_key(&ref, canon, sizeof(canon));

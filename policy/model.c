@@ -209,12 +209,57 @@ bool pb_model_slot(const struct pb_model *m, const char *snap, const char *name,
         return true;
 }
 
-static size_t conn_index(const struct pb_model *m, const char *key, bool *found)
+int pb_connref_cmp(const struct pb_connref *a, const struct pb_connref *b)
+{
+        int c = strcmp(a->plug_snap, b->plug_snap);
+        if (!c)
+                c = strcmp(a->plug, b->plug);
+        if (!c)
+                c = strcmp(a->slot_snap, b->slot_snap);
+        if (!c)
+                c = strcmp(a->slot, b->slot);
+        return c;
+}
+
+static int parse_side(const char *s, size_t len, char *snap, size_t snap_size, char *name,
+                      size_t name_size)
+{
+        const char *colon = memchr(s, ':', len);
+        if (!colon)
+                return -EINVAL;
+        size_t sl = (size_t)(colon - s), nl = len - sl - 1;
+        if (sl >= snap_size || nl >= name_size)
+                return -EINVAL;
+        memcpy(snap, s, sl);
+        snap[sl] = '\0';
+        memcpy(name, colon + 1, nl);
+        name[nl] = '\0';
+        if (!pb_valid_snap_name(snap) || !pb_valid_plug_name(name))
+                return -EINVAL;
+        return 0;
+}
+
+int pb_connref_parse(const char *key, struct pb_connref *r)
+{
+        const char *sp = strchr(key, ' ');
+        if (!sp || strchr(sp + 1, ' '))
+                return -EINVAL;
+        if (parse_side(key, (size_t)(sp - key), r->plug_snap, sizeof(r->plug_snap), r->plug,
+                       sizeof(r->plug)) < 0 ||
+            parse_side(sp + 1, strlen(sp + 1), r->slot_snap, sizeof(r->slot_snap), r->slot,
+                       sizeof(r->slot)) < 0)
+                return -EINVAL;
+        return 0;
+}
+
+/* conns are kept in reference order (plug snap, plug, slot snap, slot), which
+ * is the order snapd's API lists them in, so listings need no sort. */
+static size_t conn_index(const struct pb_model *m, const struct pb_connref *ref, bool *found)
 {
         size_t lo = 0, hi = m->n_conns;
         while (lo < hi) {
                 size_t mid = (lo + hi) / 2;
-                int c = strcmp(m->conns[mid].key, key);
+                int c = pb_connref_cmp(&m->conns[mid].ref, ref);
                 if (c == 0) {
                         *found = true;
                         return mid;
@@ -230,8 +275,11 @@ static size_t conn_index(const struct pb_model *m, const char *key, bool *found)
 
 struct pb_conn *pb_model_conn(const struct pb_model *m, const char *key)
 {
+        struct pb_connref ref;
         bool found;
-        size_t i = conn_index(m, key, &found);
+        if (pb_connref_parse(key, &ref) < 0)
+                return NULL;
+        size_t i = conn_index(m, &ref, &found);
         return found ? &m->conns[i] : NULL;
 }
 
@@ -258,7 +306,7 @@ int pb_model_conn_put(struct pb_model *m, const struct pb_connref *ref, const ch
         char key[256];
         pb_connref_key(ref, key, sizeof(key));
         bool found;
-        size_t i = conn_index(m, key, &found);
+        size_t i = conn_index(m, ref, &found);
         json_object *pa = attrs_copy(plug_attrs), *sa = attrs_copy(slot_attrs);
         char *ifc = strdup(iface);
         char *k = found ? NULL : strdup(key);

@@ -104,8 +104,10 @@ static const char *exe_relative(char *buf, size_t size, const char *const *cands
         exe[len] = '\0';
         char *dir = dirname(exe);
         for (size_t i = 0; i < n; i++) {
-                snprintf(buf, size, "%s/%s", dir, cands[i]);
-                if (access(buf, X_OK) == 0)
+                char cand[PATH_MAX + 64];
+                snprintf(cand, sizeof(cand), "%s/%s", dir, cands[i]);
+                /* canonical: the spec takes clean absolute paths only */
+                if (access(cand, X_OK) == 0 && size >= PATH_MAX && realpath(cand, buf))
                         return buf;
         }
         return NULL;

@@ -217,6 +217,15 @@ static noreturn void run_init(const struct pb_spec *s, int status_fd)
         }
         /* init itself keeps nothing: the user's uid, no capabilities, not dumpable
          * (so the app cannot open /proc/1/mem or /proc/1/root). */
+        /* init keeps none of the app's stdio: a device fd passed as stdin
+         * must not pin init when the device is revoked (the holder is
+         * killed), nor keep a pipe open after the app is gone. */
+        int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        for (int fd = 0; fd < 3; fd++)
+                if (devnull < 0 || dup2(devnull, fd) < 0)
+                        close(fd);
+        if (devnull > 2)
+                close(devnull);
         pb_drop_to_user(s);
         if (prctl(PR_SET_DUMPABLE, 0) < 0 || prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 die_errno("prctl");

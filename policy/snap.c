@@ -383,15 +383,16 @@ static int parse_ep_section(struct ctx *c, const char *kind, yaml_node_t *sec,
         return 0;
 }
 
-/* The plugs/slots list of an app: names; undeclared ones are declared at
- * snap level with the interface of the same name (snapd does the same). */
-static int parse_app_refs(struct ctx *c, const char *kind, const char *app, yaml_node_t *list,
-                          struct pb_snap_endpoint **arr, size_t *n, char ***bound, size_t *nbound)
+/* The plugs/slots list of an app or a hook (`what`, e.g. `app "x"`): names;
+ * undeclared ones are declared at snap level with the interface of the same
+ * name (snapd does the same). app is NULL for a hook: hooks are not apps. */
+static int parse_app_refs(struct ctx *c, const char *kind, const char *what, const char *app,
+                          yaml_node_t *list, struct pb_snap_endpoint **arr, size_t *n)
 {
         if (is_null(list))
                 return 0;
         if (list->type != YAML_SEQUENCE_NODE)
-                return NODE_ERR(c, list, "expected a list of %s names for app \"%s\"", kind, app);
+                return NODE_ERR(c, list, "expected a list of %s names for %s", kind, what);
         for (yaml_node_item_t *it = list->data.sequence.items.start;
              it < list->data.sequence.items.top; it++) {
                 yaml_node_t *en = node(c, *it);
@@ -399,20 +400,46 @@ static int parse_app_refs(struct ctx *c, const char *kind, const char *app, yaml
                 if (!name || !pb_valid_plug_name(name))
                         return NODE_ERR(c, en, "invalid %s name: \"%s\"", kind, name ? name : "");
                 struct pb_snap_endpoint *e = find_ep(*arr, *n, name);
-                if (!e) {
-                        if (!(e = add_ep(arr, n, name, name)))
-                                return -ENOMEM;
-                } else {
-                        /* Already declared at snap level: only this binding is app-scoped
-                         * if the snap-level one wasn't (tracked in `bound`). */
+                if (!e && !(e = add_ep(arr, n, name, name)))
+                        return -ENOMEM;
+                if (app && ep_add_app(e, app) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* hooks: {NAME: {plugs: [...], slots: [...]}} */
+static int parse_hooks(struct ctx *c, yaml_node_t *hooks, struct pb_snap_info *info)
+{
+        if (is_null(hooks))
+                return 0;
+        if (hooks->type != YAML_MAPPING_NODE)
+                return NODE_ERR(c, hooks, "expected a map of hooks");
+        for (yaml_node_pair_t *p = hooks->data.mapping.pairs.start;
+             p < hooks->data.mapping.pairs.top; p++) {
+                yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
+                const char *hn = scalar(k);
+                if (!hn || !pb_valid_plug_name(hn))
+                        return NODE_ERR(c, k, "invalid hook name: \"%s\"", hn ? hn : "");
+                if (is_null(v))
+                        continue;
+                if (v->type != YAML_MAPPING_NODE)
+                        return NODE_ERR(c, v, "expected a map for hook \"%s\"", hn);
+                char what[96];
+                snprintf(what, sizeof(what), "hook \"%s\"", hn);
+                for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
+                     q < v->data.mapping.pairs.top; q++) {
+                        const char *hk = scalar(node(c, q->key));
+                        int ret = 0;
+                        if (hk && strcmp(hk, "plugs") == 0)
+                                ret = parse_app_refs(c, "plug", what, NULL, node(c, q->value),
+                                                     &info->plugs, &info->n_plugs);
+                        else if (hk && strcmp(hk, "slots") == 0)
+                                ret = parse_app_refs(c, "slot", what, NULL, node(c, q->value),
+                                                     &info->slots, &info->n_slots);
+                        if (ret < 0)
+                                return ret;
                 }
-                if (ep_add_app(e, app) < 0)
-                        return -ENOMEM;
-                char **p = realloc(*bound, (*nbound + 1) * sizeof(char *));
-                if (!p)
-                        return -ENOMEM;
-                *bound = p;
-                (*bound)[(*nbound)++] = e->name;
         }
         return 0;
 }
@@ -443,7 +470,7 @@ static int parse_root(struct ctx *c, yaml_node_t *root, struct pb_snap_info *inf
 {
         if (!root || root->type != YAML_MAPPING_NODE)
                 return NODE_ERR(c, root, "expected a map at the top of snap.yaml");
-        yaml_node_t *plugs = NULL, *slots = NULL, *apps = NULL, *name = NULL;
+        yaml_node_t *plugs = NULL, *slots = NULL, *apps = NULL, *hooks = NULL, *name = NULL;
         for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
              p++) {
                 yaml_node_t *k = node(c, p->key), *v = node(c, p->value);
@@ -483,6 +510,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root, struct pb_snap_info *inf
                         slots = v;
                 } else if (strcmp(key, "apps") == 0) {
                         apps = v;
+                } else if (strcmp(key, "hooks") == 0) {
+                        hooks = v;
                 }
                 if (ret < 0)
                         return ret;
@@ -524,8 +553,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root, struct pb_snap_info *inf
                                 continue;
                         if (v->type != YAML_MAPPING_NODE)
                                 return NODE_ERR(c, v, "expected a map for app \"%s\"", an);
-                        char **bound = NULL;
-                        size_t nb = 0;
+                        char what[96];
+                        snprintf(what, sizeof(what), "app \"%s\"", an);
                         for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
                              q < v->data.mapping.pairs.top; q++) {
                                 const char *ak = scalar(node(c, q->key));
@@ -538,19 +567,18 @@ static int parse_root(struct ctx *c, yaml_node_t *root, struct pb_snap_info *inf
                                 else if (strcmp(ak, "daemon") == 0)
                                         ret = dup_field(c, av, ak, &app->daemon);
                                 else if (strcmp(ak, "plugs") == 0)
-                                        ret = parse_app_refs(c, "plug", an, av, &info->plugs,
-                                                             &info->n_plugs, &bound, &nb);
+                                        ret = parse_app_refs(c, "plug", what, an, av, &info->plugs,
+                                                             &info->n_plugs);
                                 else if (strcmp(ak, "slots") == 0)
-                                        ret = parse_app_refs(c, "slot", an, av, &info->slots,
-                                                             &info->n_slots, &bound, &nb);
-                                if (ret < 0) {
-                                        free(bound);
+                                        ret = parse_app_refs(c, "slot", what, an, av, &info->slots,
+                                                             &info->n_slots);
+                                if (ret < 0)
                                         return ret;
-                                }
                         }
-                        free(bound);
                 }
         }
+        if (hooks && (ret = parse_hooks(c, hooks, info)) < 0)
+                return ret;
         /* snapd binds snap-level plugs and slots to every app. */
         for (size_t a = 0; a < info->n_apps; a++) {
                 for (size_t i = 0; i < top_plugs; i++)

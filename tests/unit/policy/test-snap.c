@@ -72,6 +72,13 @@ static void test_forms(void)
         pb_snap_info_free(d);
         pb_snap_info_free(s);
 
+        /* Hooks declare plugs too, bound to no app. */
+        s = parse("name: a1\napps:\n  run:\n    command: x\nhooks:\n  configure:\n"
+                  "    plugs: [network-bind]\n",
+                  &e);
+        p = s ? pb_snap_info_plug(s, "network-bind") : NULL;
+        PB_CHECK(p && strcmp(p->interface, "network-bind") == 0 && p->n_apps == 0);
+        pb_snap_info_free(s);
         s = parse("name: a1\nplugs: [x11, network]\n", &e);
         PB_CHECK(s && s->n_plugs == 2 && strcmp(s->plugs[0].name, "network") == 0);
         pb_snap_info_free(s);
@@ -115,6 +122,8 @@ static void test_errors(void)
         check_err("name: a1\napps:\n  x:\n    plugs: home\n",
                   "meta/snap.yaml:4:12: expected a list of plug names for app \"x\"");
         check_err("name: a1\nname: a2\n", "meta/snap.yaml:2:1: duplicate key \"name\"");
+        check_err("name: a1\nhooks:\n  install:\n    plugs: x\n",
+                  "meta/snap.yaml:4:12: expected a list of plug names for hook \"install\"");
         check_err("name: a1\nplugs:\n  p:\n    label: [x]\n",
                   "meta/snap.yaml:4:12: label of plug \"p\" is not a string");
         check_err(

@@ -25,11 +25,11 @@
 #include "pb-util.h"
 
 enum pb_view_kind {
-	PB_VIEW_HOME,	/* $HOME: nodev,nosuid; path rules */
-	PB_VIEW_MEDIA,	/* /media, /run/media, /mnt: nodev,nosuid; path rules */
-	PB_VIEW_HOST,	/* other host paths (system-files, /var/log): nodev,nosuid */
-	PB_VIEW_DEV,	/* device nodes: only granted nodes appear; device rules */
-	PB_VIEW_STATUS, /* synthetic plugs/<name>, slots/<name> of connected endpoints */
+        PB_VIEW_HOME,   /* $HOME: nodev,nosuid; path rules */
+        PB_VIEW_MEDIA,  /* /media, /run/media, /mnt: nodev,nosuid; path rules */
+        PB_VIEW_HOST,   /* other host paths (system-files, /var/log): nodev,nosuid */
+        PB_VIEW_DEV,    /* device nodes: only granted nodes appear; device rules */
+        PB_VIEW_STATUS, /* synthetic plugs/<name>, slots/<name> of connected endpoints */
 };
 
 const char *pb_view_kind_name(enum pb_view_kind k);
@@ -44,24 +44,24 @@ int pb_view_kind_from_name(const char *name);
  * long and must not call back into the view.
  */
 typedef void (*pb_view_audit_fn)(void *ctx, const char *snap, const char *path, const char *op,
-				 const char *would_grant);
+                                 const char *would_grant);
 
 struct pb_view_config {
-	enum pb_view_kind kind;
-	/* The host directory the view serves at its root (absolute), e.g.
-	 * /home/u, /media, / (host view), /dev or a test device root. Ignored
-	 * by the status view. */
-	const char *host_root;
-	/* Where to mount (absolute, an existing empty directory). */
-	const char *mountpoint;
-	/* Host accesses are made with this user's credentials (fsuid, fsgid and
-	 * supplementary groups), and only requests from this uid are served. */
-	uid_t uid;
-	gid_t gid;
-	/* The initial table; the view takes its own reference. */
-	struct pb_grants *grants;
-	pb_view_audit_fn audit; /* may be NULL */
-	void *audit_ctx;
+        enum pb_view_kind kind;
+        /* The host directory the view serves at its root (absolute), e.g.
+         * /home/u, /media, / (host view), /dev or a test device root. Ignored
+         * by the status view. */
+        const char *host_root;
+        /* Where to mount (absolute, an existing empty directory). */
+        const char *mountpoint;
+        /* Host accesses are made with this user's credentials (fsuid, fsgid and
+         * supplementary groups), and only requests from this uid are served. */
+        uid_t uid;
+        gid_t gid;
+        /* The initial table; the view takes its own reference. */
+        struct pb_grants *grants;
+        pb_view_audit_fn audit; /* may be NULL */
+        void *audit_ctx;
 };
 
 struct pb_view;
@@ -85,9 +85,9 @@ const char *pb_view_mountpoint(const struct pb_view *v);
 
 /* Statistics of the last publish, for benchmarks and logs. */
 struct pb_view_publish_stats {
-	uint64_t nodes_checked;
-	uint64_t nodes_invalidated;
-	uint64_t entries_invalidated;
-	uint64_t elapsed_ns;
+        uint64_t nodes_checked;
+        uint64_t nodes_invalidated;
+        uint64_t entries_invalidated;
+        uint64_t elapsed_ns;
 };
 void pb_view_last_publish_stats(struct pb_view *v, struct pb_view_publish_stats *out);

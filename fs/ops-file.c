@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * File handle operations: open, create, read, write, fsync, locks. An open
+ * handle is re-checked against the current table on every operation (the
+ * kernel never re-checks an open fd, reference/FUSE.md).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "view-int.h"
+
+#define RW (PB_ACCESS_READ | PB_ACCESS_WRITE)
+
+static struct pb_fh *fh_of(struct fuse_file_info *fi)
+{
+        return (struct pb_fh *)(uintptr_t)fi->fh;
+}
+
+static unsigned want_of(int flags)
+{
+        unsigned w = 0;
+        switch (flags & O_ACCMODE) {
+        case O_RDONLY:
+                w = PB_ACCESS_READ;
+                break;
+        case O_WRONLY:
+                w = PB_ACCESS_WRITE;
+                break;
+        default:
+                w = RW;
+        }
+        if (flags & O_TRUNC)
+                w |= PB_ACCESS_WRITE;
+        return w;
+}
+
+/* Flags for the host open: no creation, no following, never blocking on
+ * open; O_DIRECT becomes the handle's direct_io instead (alignment is the
+ * kernel's business on the FUSE side). */
+static int host_flags(int flags)
+{
+        return (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW | O_DIRECT)) | O_CLOEXEC |
+               O_NONBLOCK;
+}
+
+/* Finish a host fd into a handle and answer. fd must be a regular file. */
+static int make_handle(struct pb_node *n, int fd, int flags, struct fuse_file_info *fi)
+{
+        if (!(flags & O_NONBLOCK))
+                fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+        struct pb_fh *h = calloc(1, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        h->fd = fd;
+        h->writable = (flags & O_ACCMODE) != O_RDONLY;
+        if (h->writable)
+                atomic_fetch_add(&n->writers, 1);
+        fi->fh = (uintptr_t)h;
+        /* Cached pages survive reopen; every revoke invalidates them. */
+        fi->keep_cache = !(flags & O_DIRECT);
+        fi->direct_io = !!(flags & O_DIRECT);
+        return 0;
+}
+
+static void drop_handle(struct pb_node *n, struct pb_fh *h)
+{
+        if (h->writable)
+                atomic_fetch_sub(&n->writers, 1);
+        close(h->fd);
+        free(h);
+}
+
+void pb_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        struct pb_req q;
+        if (!pb_req_begin(&q, req))
+                return;
+        struct pb_node *n = pb_node_of(q.v, ino);
+        char path[PATH_MAX], proc[32];
+        int r = pb_req_check(&q, n, path, sizeof(path), want_of(fi->flags), "open");
+        /* Only regular files are opened by the daemon: directories go through
+         * opendir, and FIFOs, sockets and device nodes never get here (the
+         * kernel handles them itself; home and media are nodev). */
+        if (r == 0 && !S_ISREG(n->type))
+                r = S_ISDIR(n->type) ? -EISDIR : -EACCES;
+        int fd = -1;
+        if (r == 0) {
+                pb_proc_path(proc, n->fd);
+                fd = open(proc, host_flags(fi->flags));
+                if (fd < 0)
+                        r = -errno;
+        }
+        if (r == 0 && (r = make_handle(n, fd, fi->flags, fi)) < 0)
+                close(fd);
+        if (r < 0)
+                return pb_req_fail(&q, -r);
+        if (fuse_reply_open(req, fi) != 0)
+                drop_handle(n, fh_of(fi));
+        pb_req_end(&q);
+}
+
+void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+                  struct fuse_file_info *fi)
+{
+        struct pb_req q;
+        if (!pb_req_begin(&q, req))
+                return;
+        struct pb_view *v = q.v;
+        struct pb_node *p = pb_node_of(v, parent);
+        char ppath[PATH_MAX], cpath[PATH_MAX];
+        int r = v->kind == PB_VIEW_DEV ? -EROFS : pb_bad_name(name) ? -EINVAL : 0;
+        if (r == 0)
+                r = pb_req_check(&q, p, ppath, sizeof(ppath), 0, "create");
+        if (r == 0)
+                r = pb_child_path(cpath, sizeof(cpath), ppath, name);
+        if (r == 0 && !(pb_view_access(v, q.g, cpath) & PB_ACCESS_WRITE)) {
+                pb_view_deny(v, q.g, cpath, "create", PB_ACCESS_WRITE);
+                r = -EACCES;
+        }
+        if (r == 0 && (want_of(fi->flags) & PB_ACCESS_READ) &&
+            !(pb_view_access(v, q.g, cpath) & PB_ACCESS_READ))
+                r = -EACCES;
+        if (r < 0)
+                return pb_req_fail(&q, -r);
+        /* O_EXCL first, so we know whether we created it (and fix its mode). */
+        int hf = host_flags(fi->flags) | O_NOFOLLOW;
+        bool created = true;
+        int fd = openat(p->fd, name, hf | O_CREAT | O_EXCL, mode & 07777);
+        if (fd < 0 && errno == EEXIST && !(fi->flags & O_EXCL)) {
+                created = false;
+                fd = openat(p->fd, name, hf);
+        }
+        if (fd < 0)
+                return pb_req_fail(&q, errno);
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                close(fd);
+                return pb_req_fail(&q, EACCES);
+        }
+        if (created && (mode & v->umask & 07777))
+                fchmod(fd, mode & 07777);
+        int pfd = openat(p->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat pst;
+        if (pfd < 0 || fstat(pfd, &pst) < 0 || pst.st_ino != st.st_ino || pst.st_dev != st.st_dev) {
+                if (pfd >= 0)
+                        close(pfd);
+                close(fd);
+                return pb_req_fail(&q, EAGAIN); /* replaced under us */
+        }
+        struct pb_node *n = pb_node_lookup(v, pfd, &pst, parent, name);
+        if (!n) {
+                close(fd);
+                return pb_req_fail(&q, ENOMEM);
+        }
+        if ((r = make_handle(n, fd, fi->flags, fi)) < 0) {
+                close(fd);
+                pb_node_forget(v, n, 1);
+                return pb_req_fail(&q, -r);
+        }
+        struct fuse_entry_param e = {
+            .ino = pb_node_id(v, n),
+            .attr = pst,
+            .attr_timeout = v->attr_timeout,
+            .entry_timeout = v->entry_timeout,
+        };
+        if (fuse_reply_create(req, &e, fi) != 0) {
+                drop_handle(n, fh_of(fi));
+                pb_node_forget(v, n, 1);
+        }
+        pb_req_end(&q);
+}
+
+void pb_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
+{
+        struct pb_req q;
+        if (!pb_req_begin(&q, req))
+                return;
+        char path[PATH_MAX];
+        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), PB_ACCESS_READ, "read");
+        if (r < 0)
+                return pb_req_fail(&q, -r);
+        struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+        buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+        buf.buf[0].fd = fh_of(fi)->fd;
+        buf.buf[0].pos = off;
+        /* Replied while the read lock is held: a publish cannot return while
+         * this old-table answer is still on its way. */
+        fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+        pb_req_end(&q);
+}
+
+void pb_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t off,
+                     struct fuse_file_info *fi)
+{
+        struct pb_req q;
+        if (!pb_req_begin(&q, req))
+                return;
+        char path[PATH_MAX];
+        int r =
+            pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), PB_ACCESS_WRITE, "write");
+        if (r < 0)
+                return pb_req_fail(&q, -r);
+        struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+        out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+        out.buf[0].fd = fh_of(fi)->fd;
+        out.buf[0].pos = off;
+        ssize_t res = fuse_buf_copy(&out, in, 0);
+        if (res < 0)
+                return pb_req_fail(&q, (int)-res);
+        fuse_reply_write(req, (size_t)res);
+        pb_req_end(&q);
+}
+
+/* The host fd whose OFD locks stand for a POSIX lock owner's locks. */
+static int owner_fd(struct pb_node *n, uint64_t owner, int like_fd, bool create)
+{
+        pthread_mutex_lock(&n->lock);
+        for (struct pb_lock_owner *o = n->owners; o; o = o->next)
+                if (o->owner == owner) {
+                        pthread_mutex_unlock(&n->lock);
+                        return o->fd;
+                }
+        int fd = -1;
+        if (create) {
+                char proc[32];
+                pb_proc_path(proc, like_fd);
+                int acc = fcntl(like_fd, F_GETFL) & O_ACCMODE;
+                fd = open(proc, acc | O_CLOEXEC | O_NONBLOCK);
+                struct pb_lock_owner *o = fd >= 0 ? calloc(1, sizeof(*o)) : NULL;
+                if (o) {
+                        o->owner = owner;
+                        o->fd = fd;
+                        o->next = n->owners;
+                        n->owners = o;
+                } else if (fd >= 0) {
+                        close(fd);
+                        fd = -ENOMEM;
+                } else {
+                        fd = -errno;
+                }
+        }
+        pthread_mutex_unlock(&n->lock);
+        return fd;
+}
+
+void pb_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        /* close(2) by a lock owner drops its POSIX locks on the file. No access
+         * check: closing must always work. */
+        struct pb_view *v = fuse_req_userdata(req);
+        struct pb_node *n = pb_node_of(v, ino);
+        pthread_mutex_lock(&n->lock);
+        for (struct pb_lock_owner **pp = &n->owners; *pp; pp = &(*pp)->next)
+                if ((*pp)->owner == fi->lock_owner) {
+                        struct pb_lock_owner *o = *pp;
+                        *pp = o->next;
+                        close(o->fd);
+                        free(o);
+                        break;
+                }
+        pthread_mutex_unlock(&n->lock);
+        fuse_reply_err(req, 0);
+}
+
+void pb_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+        struct pb_view *v = fuse_req_userdata(req);
+        drop_handle(pb_node_of(v, ino), fh_of(fi));
+        fuse_reply_err(req, 0);
+}
+
+void pb_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+        struct pb_req q;
+        if (!pb_req_begin(&q, req))
+                return;
+        char path[PATH_MAX];
+        int fd = fh_of(fi)->fd;
+        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), 0, "fsync");
+        if (r == 0 && (datasync ? fdatasync(fd) : fsync(fd)) < 0)
+                r = -errno;
+        pb_req_fail(&q, -r);
+}
+
+void pb_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
+                     struct fuse_file_info *fi)
+{
+        struct pb_req q;
+        if (!pb_req_begin(&q, req))
+                return;
+        char path[PATH_MAX];
+        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), PB_ACCESS_WRITE,
+                             "fallocate");
+        if (r == 0 && fallocate(fh_of(fi)->fd, mode, off, len) < 0)
+                r = -errno;
+        pb_req_fail(&q, -r);
+}
+
+void pb_op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock)
+{
+        struct pb_req q;
+        if (!pb_req_begin(&q, req))
+                return;
+        struct pb_node *n = pb_node_of(q.v, ino);
+        char path[PATH_MAX];
+        int r = pb_req_check(&q, n, path, sizeof(path), 0, "lock");
+        int fd = r == 0 ? owner_fd(n, fi->lock_owner, fh_of(fi)->fd, true) : r;
+        if (fd < 0)
+                return pb_req_fail(&q, -fd);
+        lock->l_pid = 0;
+        if (fcntl(fd, F_OFD_GETLK, lock) < 0)
+                return pb_req_fail(&q, errno);
+        fuse_reply_lock(req, lock);
+        pb_req_end(&q);
+}
+
+void pb_op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock,
+                 int sleep)
+{
+        struct pb_req q;
+        if (!pb_req_begin(&q, req))
+                return;
+        struct pb_node *n = pb_node_of(q.v, ino);
+        char path[PATH_MAX];
+        int r = pb_req_check(&q, n, path, sizeof(path), 0, "lock");
+        if (r < 0)
+                return pb_req_fail(&q, -r);
+        bool unlock = lock->l_type == F_UNLCK;
+        int fd = owner_fd(n, fi->lock_owner, fh_of(fi)->fd, !unlock);
+        if (fd < 0)
+                return pb_req_fail(&q, unlock && fd == -1 ? 0 : -fd);
+        lock->l_pid = 0;
+        /* A waiting lock must not hold the grants lock (a publish would wait
+         * behind it); a lock is not data, taking it after a revoke grants
+         * nothing. */
+        if (sleep)
+                pb_req_end(&q);
+        r = fcntl(fd, sleep ? F_OFD_SETLKW : F_OFD_SETLK, lock) < 0 ? errno : 0;
+        pb_req_fail(&q, r);
+}
+
+void pb_op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
+{
+        struct pb_req q;
+        if (!pb_req_begin(&q, req))
+                return;
+        char path[PATH_MAX];
+        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), 0, "lock");
+        if (r < 0)
+                return pb_req_fail(&q, -r);
+        if (!(op & LOCK_NB))
+                pb_req_end(&q);
+        r = flock(fh_of(fi)->fd, op) < 0 ? errno : 0;
+        pb_req_fail(&q, r);
+}

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Private to fs/: the view and its inode table.
+ *
+ * Lock order: grants_lock (read side, held for a whole request) -> nodes_lock
+ * -> node->lock. pb_view_publish() takes grants_lock for writing only to swap
+ * the pointer; it never holds it while talking to the kernel (deadlock rule,
+ * reference/FUSE.md).
+ */
+#pragma once
+
+#define FUSE_USE_VERSION 312
+#include <fuse_lowlevel.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "view.h"
+
+/* A POSIX-lock owner's private host descriptor: its OFD locks stand for the
+ * owner's POSIX locks, so different owners conflict on the host as they
+ * would natively and a close by the owner (FLUSH) drops them. */
+struct pb_lock_owner {
+        struct pb_lock_owner *next;
+        uint64_t owner;
+        int fd;
+};
+
+struct pb_node {
+        struct pb_node *hnext; /* hash chain, under nodes_lock */
+        dev_t dev;
+        ino_t ino;
+        int fd; /* O_PATH|O_NOFOLLOW, the node's identity */
+        mode_t type;
+        uint64_t nlookup;       /* kernel's lookup count, under nodes_lock */
+        atomic_uint refs;       /* the table's (while nlookup > 0) + publish's */
+        atomic_int writers;     /* open handles with write access */
+        fuse_ino_t hint_parent; /* last parent+name seen, for entry invalidation */
+        char *hint_name;        /* under nodes_lock */
+        pthread_mutex_t lock;   /* owners */
+        struct pb_lock_owner *owners;
+};
+
+struct pb_view {
+        enum pb_view_kind kind;
+        char *host_root;
+        size_t host_root_len;
+        char *mountpoint;
+        uid_t uid;
+        gid_t gid;
+        gid_t *groups;
+        int ngroups;
+        mode_t umask;
+        pb_view_audit_fn audit;
+        void *audit_ctx;
+        double entry_timeout, attr_timeout;
+
+        pthread_rwlock_t grants_lock;
+        struct pb_grants *grants;
+
+        pthread_mutex_t nodes_lock;
+        struct pb_node **buckets;
+        size_t nbuckets, count;
+        struct pb_node root;
+
+        /* The mountpoint as seen from the host side, so a lookup never walks
+         * into our own mount (it would call back into this daemon). */
+        dev_t mp_parent_dev;
+        ino_t mp_parent_ino;
+        char *mp_name;
+
+        /* status view: stable inode numbers for endpoint names */
+        pthread_mutex_t names_lock;
+        char **names;
+        size_t nnames, cap_names;
+
+        struct fuse_session *se;
+        dev_t conn_dev; /* the mount's st_dev: its fusectl connection */
+        pthread_t loop;
+        bool loop_started;
+        pthread_mutex_t publish_lock; /* one publish at a time */
+        pthread_mutex_t stats_lock;
+        struct pb_view_publish_stats stats;
+};
+
+/* ---- nodes.c ---- */
+struct pb_node *pb_node_of(struct pb_view *v, fuse_ino_t ino);
+static inline fuse_ino_t pb_node_id(struct pb_view *v, struct pb_node *n)
+{
+        return n == &v->root ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)n;
+}
+/* Find or insert the node for st; consumes fd either way. Returns NULL on
+ * ENOMEM (fd closed). Adds one lookup. */
+struct pb_node *pb_node_lookup(struct pb_view *v, int fd, const struct stat *st, fuse_ino_t parent,
+                               const char *name);
+void pb_node_forget(struct pb_view *v, struct pb_node *n, uint64_t nlookup);
+void pb_node_unref(struct pb_node *n);
+void pb_nodes_free(struct pb_view *v);
+/* The node's current host path (follows renames by anyone); 0 or -errno. */
+int pb_node_path(struct pb_view *v, struct pb_node *n, char *buf, size_t len);
+/* All nodes the kernel knows, each with a reference; caller unrefs. */
+int pb_nodes_snapshot(struct pb_view *v, struct pb_node ***out, size_t *n);
+
+/* ---- creds.c ---- */
+/* Make the calling thread act as the view's user for host accesses. */
+void pb_view_become_user(struct pb_view *v);
+bool pb_view_is_user(const struct pb_view *v);
+
+/* ---- ops.c / status.c ---- */
+extern const struct fuse_lowlevel_ops pb_view_path_ops;
+extern const struct fuse_lowlevel_ops pb_view_status_ops;
+/* Access a (host) path has in table g for this view. */
+unsigned pb_view_access(const struct pb_view *v, const struct pb_grants *g, const char *path);
+void pb_view_deny(struct pb_view *v, const struct pb_grants *g, const char *path, const char *op,
+                  unsigned want);
+/* status.c: invalidate entries whose connected state changed. */
+void pb_status_publish(struct pb_view *v, const struct pb_grants *old, const struct pb_grants *g);
+
+/* ---- ops.c: the request frame shared by every handler ---- */
+struct pb_req {
+        struct pb_view *v;
+        fuse_req_t req;
+        struct pb_grants *g; /* valid until pb_req_end */
+        bool locked;
+};
+/* False when the request was already answered (refused). */
+bool pb_req_begin(struct pb_req *q, fuse_req_t req);
+void pb_req_end(struct pb_req *q);
+/* Reply with an error (err >= 0, an errno) and end the request. */
+void pb_req_fail(struct pb_req *q, int err);
+/* Check the node's current access against want (0: any access at all);
+ * fills path. Returns 0 or -EACCES (audited) / -errno. */
+int pb_req_check(struct pb_req *q, struct pb_node *n, char *path, size_t len, unsigned want,
+                 const char *op);
+void pb_proc_path(char buf[32], int fd);
+
+/* ---- ops-file.c ---- */
+struct pb_fh {
+        int fd;
+        bool writable;
+};
+void pb_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+                  struct fuse_file_info *fi);
+void pb_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi);
+void pb_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off_t off,
+                     struct fuse_file_info *fi);
+void pb_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void pb_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void pb_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+void pb_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
+                     struct fuse_file_info *fi);
+void pb_op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock);
+void pb_op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock,
+                 int sleep);
+void pb_op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op);
+/* ops.c: answer a new name with an entry (creates the node). */
+void pb_reply_new_entry(struct pb_req *q, struct pb_node *parent, const char *name);
+bool pb_bad_name(const char *name);
+int pb_child_path(char *buf, size_t len, const char *parent, const char *name);

@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * View lifecycle and publish (revocation, DESIGN §7).
+ *
+ * Publish, in order:
+ *  1. flush: every node that loses write access and has writable handles gets
+ *     its page cache invalidated while the OLD table is still in force, so
+ *     dirty pages of shared writable mmaps are written back and accepted, not
+ *     refused and lost (reference/FUSE.md: no writeback cache here, but mmap
+ *     writeback still exists);
+ *  2. swap: take grants_lock for writing — this waits for every request that
+ *     was checked against the old table (each holds the read side until it has
+ *     replied), so no old-table answer can reach an app after publish returns;
+ *  3. invalidate from this (non-FUSE) thread, for every node the kernel knows
+ *     whose access shrank: its attributes and pages (mmaps now fault, cached
+ *     reads come to us and are refused) and, if it became invisible, its name.
+ * Data an app writes to a shared mmap *during* the publish (between 1 and 3)
+ * is refused like any write after the revoke; the app sees the error at
+ * msync/fsync/close, never a silent success before the revoke returned.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "view-int.h"
+
+static const char *const kind_names[] = {
+    [PB_VIEW_HOME] = "home", [PB_VIEW_MEDIA] = "media",   [PB_VIEW_HOST] = "host",
+    [PB_VIEW_DEV] = "dev",   [PB_VIEW_STATUS] = "status",
+};
+
+const char *pb_view_kind_name(enum pb_view_kind k)
+{
+        return (unsigned)k < PB_ARRAY_SIZE(kind_names) ? kind_names[k] : "?";
+}
+
+int pb_view_kind_from_name(const char *name)
+{
+        for (size_t i = 0; i < PB_ARRAY_SIZE(kind_names); i++)
+                if (name && strcmp(name, kind_names[i]) == 0)
+                        return (int)i;
+        return -1;
+}
+
+static uint64_t now_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static mode_t read_umask(void)
+{
+        _cleanup_file_ FILE *f = fopen("/proc/self/status", "re");
+        char line[256];
+        unsigned m = 022;
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "Umask: %o", &m) == 1)
+                        break;
+        return (mode_t)m;
+}
+
+static int load_groups(struct pb_view *v)
+{
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        int n = 64;
+        v->groups = calloc((size_t)n, sizeof(gid_t));
+        if (!v->groups)
+                return -ENOMEM;
+        if (getpwuid_r(v->uid, &pw, buf, sizeof(buf), &res) != 0 || !res) {
+                v->groups[0] = v->gid;
+                v->ngroups = 1;
+                return 0;
+        }
+        if (getgrouplist(pw.pw_name, v->gid, v->groups, &n) < 0) {
+                gid_t *g = realloc(v->groups, (size_t)n * sizeof(gid_t));
+                if (!g)
+                        return -ENOMEM;
+                v->groups = g;
+                if (getgrouplist(pw.pw_name, v->gid, v->groups, &n) < 0)
+                        return -EINVAL;
+        }
+        v->ngroups = n;
+        return 0;
+}
+
+static void view_free(struct pb_view *v)
+{
+        if (!v)
+                return;
+        pb_nodes_free(v);
+        if (v->root.fd >= 0)
+                close(v->root.fd);
+        for (struct pb_lock_owner *o = v->root.owners, *next; o; o = next) {
+                next = o->next;
+                close(o->fd);
+                free(o);
+        }
+        if (v->grants)
+                pb_grants_unref(v->grants);
+        for (size_t i = 0; i < v->nnames; i++)
+                free(v->names[i]);
+        free(v->names);
+        free(v->host_root);
+        free(v->mountpoint);
+        free(v->mp_name);
+        free(v->groups);
+        free(v);
+}
+
+static void *loop_main(void *arg)
+{
+        struct pb_view *v = arg;
+        struct fuse_loop_config *lc = fuse_loop_cfg_create();
+        if (!lc)
+                return NULL;
+        fuse_loop_cfg_set_max_threads(lc, 16);
+        fuse_loop_cfg_set_idle_threads(lc, 4);
+        fuse_session_loop_mt(v->se, lc);
+        fuse_loop_cfg_destroy(lc);
+        return NULL;
+}
+
+static int record_mountpoint(struct pb_view *v, struct pb_error *err)
+{
+        _cleanup_free_ char *a = strdup(v->mountpoint), *b = strdup(v->mountpoint);
+        if (!a || !b)
+                return pb_error_set(err, ENOMEM, "out of memory");
+        struct stat st;
+        if (lstat(dirname(a), &st) < 0)
+                return pb_error_set(err, errno, "cannot stat the parent of %s: %m", v->mountpoint);
+        v->mp_parent_dev = st.st_dev;
+        v->mp_parent_ino = st.st_ino;
+        v->mp_name = strdup(basename(b));
+        return v->mp_name ? 0 : pb_error_set(err, ENOMEM, "out of memory");
+}
+
+int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct pb_error *err)
+{
+        if (!cfg || !cfg->mountpoint || cfg->mountpoint[0] != '/' || !cfg->grants ||
+            pb_view_kind_name(cfg->kind)[0] == '?')
+                return pb_error_set(err, EINVAL, "invalid view configuration");
+        if (cfg->kind != PB_VIEW_STATUS && (!cfg->host_root || cfg->host_root[0] != '/'))
+                return pb_error_set(err, EINVAL, "a %s view needs an absolute host root",
+                                    pb_view_kind_name(cfg->kind));
+        struct pb_view *v = calloc(1, sizeof(*v));
+        if (!v)
+                return pb_error_set(err, ENOMEM, "out of memory");
+        v->kind = cfg->kind;
+        v->uid = cfg->uid;
+        v->gid = cfg->gid;
+        v->audit = cfg->audit;
+        v->audit_ctx = cfg->audit_ctx;
+        v->root.fd = -1;
+        v->umask = read_umask();
+        pthread_rwlockattr_t ra;
+        pthread_rwlockattr_init(&ra);
+        /* A publish must not starve behind a stream of readers. */
+        pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+        pthread_rwlock_init(&v->grants_lock, &ra);
+        pthread_rwlockattr_destroy(&ra);
+        pthread_mutex_init(&v->nodes_lock, NULL);
+        pthread_mutex_init(&v->names_lock, NULL);
+        pthread_mutex_init(&v->stats_lock, NULL);
+        pthread_mutex_init(&v->publish_lock, NULL);
+        pthread_mutex_init(&v->root.lock, NULL);
+        v->grants = pb_grants_ref(cfg->grants);
+        /* Path views: the kernel may cache names and attributes, because every
+         * revoke invalidates them. The dev view asks on every lookup: opening a
+         * device node never reaches the daemon, the name is the only gate. The
+         * status view is tiny and must be exact. */
+        bool paths = cfg->kind != PB_VIEW_STATUS;
+        v->entry_timeout = (paths && cfg->kind != PB_VIEW_DEV) ? 30.0 : 0.0;
+        v->attr_timeout = v->entry_timeout;
+        v->nbuckets = 256;
+        v->buckets = calloc(v->nbuckets, sizeof(*v->buckets));
+        v->mountpoint = strdup(cfg->mountpoint);
+        int r = 0;
+        if (!v->buckets || !v->mountpoint || load_groups(v) < 0) {
+                r = pb_error_set(err, ENOMEM, "out of memory");
+                goto fail;
+        }
+        if (paths) {
+                v->host_root = realpath(cfg->host_root, NULL);
+                if (!v->host_root) {
+                        r = pb_error_set(err, errno, "cannot resolve %s: %m", cfg->host_root);
+                        goto fail;
+                }
+                v->host_root_len = strlen(v->host_root);
+                if (v->host_root_len == 1)
+                        v->host_root_len = 0; /* "/" : every absolute path is below */
+                v->root.fd = open(v->host_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                struct stat st;
+                if (v->root.fd < 0 || fstat(v->root.fd, &st) < 0) {
+                        r = pb_error_set(err, errno, "cannot open %s: %m", v->host_root);
+                        goto fail;
+                }
+                v->root.dev = st.st_dev;
+                v->root.ino = st.st_ino;
+                v->root.type = S_IFDIR;
+        }
+        r = record_mountpoint(v, err);
+        if (r < 0)
+                goto fail;
+
+        char opts[512];
+        snprintf(opts, sizeof(opts),
+                 "fsname=plugboard-%s,subtype=plugboard,allow_other,default_permissions,nosuid%s",
+                 pb_view_kind_name(v->kind), v->kind == PB_VIEW_DEV ? ",dev" : ",nodev");
+        char *argv[] = {"plugboard-view", "-o", opts, NULL};
+        struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+        const struct fuse_lowlevel_ops *ops =
+            v->kind == PB_VIEW_STATUS ? &pb_view_status_ops : &pb_view_path_ops;
+        v->se = fuse_session_new(&args, ops, sizeof(*ops), v);
+        if (!v->se) {
+                r = pb_error_set(err, EINVAL, "cannot create the FUSE session");
+                goto fail;
+        }
+        if (fuse_session_mount(v->se, v->mountpoint) != 0) {
+                r = pb_error_set(err, EIO, "cannot mount a FUSE view on %s", v->mountpoint);
+                goto fail;
+        }
+        /* The kernel fails the mount closed (ENOTCONN) when this fd closes; no
+         * child of the broker may inherit it. */
+        int ffd = fuse_session_fd(v->se);
+        fcntl(ffd, F_SETFD, fcntl(ffd, F_GETFD) | FD_CLOEXEC);
+        if ((r = -pthread_create(&v->loop, NULL, loop_main, v)) < 0) {
+                fuse_session_unmount(v->se);
+                pb_error_set(err, -r, "cannot start the view's thread");
+                goto fail;
+        }
+        v->loop_started = true;
+        /* Returns once INIT has been answered: the mount is live. */
+        struct stat st;
+        if (stat(v->mountpoint, &st) < 0) {
+                r = pb_error_set(err, errno, "the view on %s does not answer: %m", v->mountpoint);
+                pb_view_stop(v);
+                return r;
+        }
+        v->conn_dev = st.st_dev;
+        *out = v;
+        return 0;
+fail:
+        if (v->se)
+                fuse_session_destroy(v->se);
+        view_free(v);
+        return r < 0 ? r : -EINVAL;
+}
+
+/* Fail every request of the connection (ENOTCONN), as a dead broker would:
+ * a lazily detached mount lives on while apps hold files in it, and the
+ * workers would otherwise wait for its requests forever. */
+static void abort_connection(struct pb_view *v)
+{
+        char p[96];
+        snprintf(p, sizeof(p), "/sys/fs/fuse/connections/%u/abort", minor(v->conn_dev));
+        int fd = open(p, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT &&
+            mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, NULL) == 0)
+                fd = open(p, O_WRONLY | O_CLOEXEC);
+        if (fd < 0) {
+                pb_warn("fs: cannot abort the FUSE connection of %s: %m", v->mountpoint);
+                return;
+        }
+        (void)!write(fd, "1", 1);
+        close(fd);
+}
+
+void pb_view_stop(struct pb_view *v)
+{
+        if (!v)
+                return;
+        if (v->se) {
+                fuse_session_exit(v->se);
+                fuse_session_unmount(v->se);
+                if (v->conn_dev)
+                        abort_connection(v);
+                if (v->loop_started)
+                        pthread_join(v->loop, NULL);
+                fuse_session_destroy(v->se);
+        }
+        view_free(v);
+}
+
+const char *pb_view_mountpoint(const struct pb_view *v)
+{
+        return v->mountpoint;
+}
+
+void pb_view_last_publish_stats(struct pb_view *v, struct pb_view_publish_stats *out)
+{
+        pthread_mutex_lock(&v->stats_lock);
+        *out = v->stats;
+        pthread_mutex_unlock(&v->stats_lock);
+}
+
+struct affected {
+        struct pb_node *node;
+        unsigned after; /* ~0u: place unknown, treat as gone */
+};
+
+static int inval_inode(struct pb_view *v, struct pb_node *n)
+{
+        int r = fuse_lowlevel_notify_inval_inode(v->se, pb_node_id(v, n), 0, 0);
+        return r == -ENOENT ? 0 : r;
+}
+
+int pb_view_publish(struct pb_view *v, struct pb_grants *g)
+{
+        uint64_t t0 = now_ns();
+        struct pb_view_publish_stats stats = {0};
+        pb_grants_ref(g);
+        pthread_mutex_lock(&v->publish_lock);
+        if (v->kind == PB_VIEW_STATUS) {
+                pthread_rwlock_wrlock(&v->grants_lock);
+                struct pb_grants *old = v->grants;
+                v->grants = g;
+                pthread_rwlock_unlock(&v->grants_lock);
+                pb_status_publish(v, old, g);
+                pb_grants_unref(old);
+                goto done;
+        }
+
+        struct pb_node **nodes = NULL;
+        size_t n = 0;
+        int ret = pb_nodes_snapshot(v, &nodes, &n);
+        struct affected *aff = ret == 0 ? calloc(n + 1, sizeof(*aff)) : NULL;
+        size_t naff = 0;
+        char path[PATH_MAX];
+        struct pb_grants *old = v->grants; /* only publish writes it; we are the publisher */
+
+        /* Which nodes lose something; flush the writable ones under the old table. */
+        for (size_t i = 0; aff && i <= n; i++) {
+                struct pb_node *x = i < n ? nodes[i] : &v->root;
+                if (pb_node_path(v, x, path, sizeof(path)) < 0) {
+                        /* Unknown place: treat as losing everything. */
+                        aff[naff++] = (struct affected){x, ~0u};
+                        continue;
+                }
+                unsigned before = pb_view_access(v, old, path);
+                unsigned after = pb_view_access(v, g, path);
+                stats.nodes_checked++;
+                if (!(before & ~after))
+                        continue;
+                aff[naff++] = (struct affected){x, after};
+                if ((before & ~after & PB_ACCESS_WRITE) && atomic_load(&x->writers) > 0) {
+                        int r = inval_inode(v, x);
+                        if (r < 0 && ret == 0)
+                                ret = r;
+                }
+        }
+
+        pthread_rwlock_wrlock(&v->grants_lock);
+        v->grants = g;
+        pthread_rwlock_unlock(&v->grants_lock);
+
+        for (size_t i = 0; i < naff; i++) {
+                struct pb_node *x = aff[i].node;
+                int r = inval_inode(v, x);
+                if (r < 0 && ret == 0)
+                        ret = r;
+                stats.nodes_invalidated++;
+                if (aff[i].after != 0 && aff[i].after != ~0u)
+                        continue; /* still visible, with less access */
+                fuse_ino_t parent = 0;
+                char name[NAME_MAX + 1] = "";
+                pthread_mutex_lock(&v->nodes_lock);
+                if (x->hint_name && strlen(x->hint_name) <= NAME_MAX) {
+                        parent = x->hint_parent;
+                        strcpy(name, x->hint_name);
+                }
+                pthread_mutex_unlock(&v->nodes_lock);
+                if (parent) {
+                        r = fuse_lowlevel_notify_inval_entry(v->se, parent, name, strlen(name));
+                        if (r < 0 && r != -ENOENT && ret == 0)
+                                ret = r;
+                        stats.entries_invalidated++;
+                }
+        }
+        for (size_t i = 0; i < n; i++)
+                pb_node_unref(nodes[i]);
+        free(nodes);
+        free(aff);
+        pb_grants_unref(old);
+        if (ret < 0)
+                pb_warn("fs: %s view on %s: invalidation failed: %s", pb_view_kind_name(v->kind),
+                        v->mountpoint, strerror(-ret));
+        stats.elapsed_ns = now_ns() - t0;
+        pthread_mutex_lock(&v->stats_lock);
+        v->stats = stats;
+        pthread_mutex_unlock(&v->stats_lock);
+        pthread_mutex_unlock(&v->publish_lock);
+        return ret;
+done:
+        stats.elapsed_ns = now_ns() - t0;
+        pthread_mutex_lock(&v->stats_lock);
+        v->stats = stats;
+        pthread_mutex_unlock(&v->stats_lock);
+        pthread_mutex_unlock(&v->publish_lock);
+        return 0;
+}

@@ -115,9 +115,9 @@ static struct pb_snap_info *stage(const char *path, const char *stage_dir,
                 }
                 origin = pb_strdupf("%s/meta/snap.yaml", path);
         } else if (S_ISREG(st.st_mode)) {
-                char *argv[] = {
-                    "/usr/bin/unsquashfs", "-no-xattrs", "-no-progress", "-d", dest, "--",
-                    (char *)path,          NULL};
+                /* path is absolute: it cannot be taken for an option */
+                char *argv[] = {"/usr/bin/unsquashfs", "-no-xattrs", "-no-progress", "-d", dest,
+                                (char *)path,          NULL};
                 if (pb_spawn_wait(argv, &err) < 0) {
                         *resp =
                             pb_response_error(400, NULL, NULL,
@@ -219,6 +219,7 @@ static struct pb_response *install_locked(struct pb_broker *b, const char *path,
         for (size_t i = 0; i < aff.n_snaps; i++)
                 pb_change_affects(c, aff.snaps[i]);
         pb_change_affects(c, name);
+        pb_change_set_snap_name(c, name);
         pb_affected_clear(&aff);
         c->data = steal_pointer(&name);
         c->free_data = free;
@@ -302,6 +303,7 @@ struct pb_response *pb_api_post_snap(struct pb_request *r)
                         for (size_t i = 0; i < aff.n_snaps; i++)
                                 pb_change_affects(c, aff.snaps[i]);
                         pb_change_affects(c, r->arg);
+                        pb_change_set_snap_name(c, r->arg);
                         c->data = name;
                         c->free_data = free;
                         c->after = after_snap_change;

@@ -61,6 +61,8 @@ static void change_free(struct pb_change *c)
         }
         free(c->tasks);
         pb_strv_free(c->affected);
+        if (c->api_data)
+                json_object_put(c->api_data);
         free(c);
 }
 
@@ -342,6 +344,8 @@ json_object *pb_change_to_json(const struct pb_change *c)
         pb_json_add_time(o, "spawn-time", &c->spawn);
         if (pb_change_ready(c))
                 pb_json_add_time(o, "ready-time", &c->ready);
+        if (c->api_data)
+                json_object_object_add(o, "data", json_object_get(c->api_data));
         return o;
 }
 
@@ -380,6 +384,10 @@ static int load_one(struct pb_broker *b, json_object *o, struct pb_error *err)
                 c->err = strdup(e);
         pb_json_get_time(o, "spawn-time", &c->spawn);
         pb_json_get_time(o, "ready-time", &c->ready);
+        json_object *data = NULL;
+        if (json_object_object_get_ex(o, "data", &data) &&
+            json_object_is_type(data, json_type_object))
+                c->api_data = json_object_get(data);
         json_object *tasks = NULL;
         if (json_object_object_get_ex(o, "tasks", &tasks) &&
             json_object_is_type(tasks, json_type_array)) {

@@ -92,6 +92,11 @@ int pb_state_load(struct pb_broker *b, struct pb_error *err)
         return 0;
 }
 
+static double ms_between(const struct timespec *a, const struct timespec *b)
+{
+        return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
 static int write_all(int fd, const char *buf, size_t len)
 {
         while (len) {
@@ -109,6 +114,8 @@ static int write_all(int fd, const char *buf, size_t len)
 int pb_broker_save(struct pb_broker *b, struct pb_error *err)
 {
         _cleanup_json_ json_object *doc = json_object_new_object();
+        struct timespec t0, t1, t2, t3;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         json_object *model = pb_model_to_json(b->model);
         if (!doc || !model) {
                 json_object_put(model);
@@ -120,7 +127,9 @@ int pb_broker_save(struct pb_broker *b, struct pb_error *err)
                                json_object_new_int64((int64_t)b->changes.last_id));
         json_object_object_add(doc, "changes", pb_changes_to_json(b));
         size_t len = 0;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
         const char *text = pb_json_text(doc, &len);
+        clock_gettime(CLOCK_MONOTONIC, &t2);
         if (!text)
                 return pb_error_set(err, ENOMEM, "cannot save state: out of memory");
 
@@ -153,5 +162,8 @@ int pb_broker_save(struct pb_broker *b, struct pb_error *err)
         if (fsync(b->state_dir_fd) < 0)
                 return pb_error_set(err, errno, "cannot save state: fsync %s: %m",
                                     b->cfg.state_dir);
+        clock_gettime(CLOCK_MONOTONIC, &t3);
+        pb_debug("state saved: %zu bytes; model %.2f ms, text %.2f ms, write+sync %.2f ms", len,
+                 ms_between(&t0, &t1), ms_between(&t1, &t2), ms_between(&t2, &t3));
         return 0;
 }

@@ -1,0 +1,146 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Broker benchmark (issue 2): 1,000 installed snaps and 10,000 connections.
+
+Measures, against a real plugboardd on a scratch state dir:
+  - `plugboard connections --all` and `plugboard interface --all` wall time
+    (median of N runs, process start included), goal < 50 ms;
+  - connect -> Done latency (POST /v2/interfaces until the change is Done,
+    polled at 0.2 ms), median and p90, goal < 5 ms;
+  - the same listings through Debian's `snap` client, for reference.
+
+Usage: bench/broker-listings.py [--build DIR] [--snaps 1000] [--runs 20]
+"""
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+AUTO = ["audio-playback", "desktop", "desktop-legacy", "home", "network", "network-bind",
+        "opengl", "wayland", "x11"]  # auto-connected on classic: 9 per snap
+
+
+class Conn(http.client.HTTPConnection):
+    def __init__(self, path):
+        super().__init__("localhost", timeout=120)
+        self.path = path
+
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX)
+        self.sock.connect(self.path)
+
+
+def api(sock, method, path, body=None):
+    c = Conn(sock)
+    c.request(method, path, body=None if body is None else json.dumps(body))
+    r = c.getresponse()
+    doc = json.loads(r.read())
+    c.close()
+    return doc
+
+
+def wait(sock, chg, poll=0.0002):
+    while True:
+        d = api(sock, "GET", f"/v2/changes/{chg}")["result"]
+        if d["ready"]:
+            if d["status"] != "Done":
+                raise RuntimeError(d.get("err"))
+            return
+        time.sleep(poll)
+
+
+def timed(argv, env, runs):
+    ts = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        r = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        ts.append((time.perf_counter() - t) * 1000)
+        if r.returncode != 0:
+            raise RuntimeError(f"{argv}: {r.stderr.decode()}")
+    return statistics.median(ts), len(r.stdout.splitlines())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=os.path.join(os.path.dirname(__file__), "..", "build"))
+    ap.add_argument("--snaps", type=int, default=1000)
+    ap.add_argument("--runs", type=int, default=20)
+    a = ap.parse_args()
+    build = os.path.abspath(a.build)
+    work = tempfile.mkdtemp(prefix="pbbench-", dir="/var/tmp")
+    sock = os.path.join(work, "sock")
+    proc = None
+    try:
+        src = os.path.join(work, "src")
+        for i in range(a.snaps):
+            d = os.path.join(src, f"bench-{i:04d}", "meta")
+            os.makedirs(d)
+            with open(os.path.join(d, "snap.yaml"), "w") as f:
+                f.write(f"name: bench-{i:04d}\nversion: '1'\nplugs: [{', '.join(AUTO)}, camera]\n"
+                        "apps:\n  app:\n    command: bin/app\n")
+        root = os.path.join(work, "root", "run")
+        os.makedirs(root)
+        os.symlink(sock, os.path.join(root, "snapd.socket"))
+        log = open(os.path.join(work, "log"), "w")
+        proc = subprocess.Popen([os.path.join(build, "broker", "plugboardd"), "--state-dir",
+                                 os.path.join(work, "state"), "--socket", sock,
+                                 "--declarations-dir", os.path.join(work, "decl")],
+                                stderr=log)
+        while not os.path.exists(sock):
+            time.sleep(0.01)
+        t0 = time.perf_counter()
+        for i in range(a.snaps):
+            r = api(sock, "POST", "/v2/snaps",
+                    {"action": "install", "path": os.path.join(src, f"bench-{i:04d}")})
+            wait(sock, r["change"], poll=0.001)
+        t_install = time.perf_counter() - t0
+        lat = []
+        for i in range(a.snaps):
+            t = time.perf_counter()
+            r = api(sock, "POST", "/v2/interfaces",
+                    {"action": "connect", "plugs": [{"snap": f"bench-{i:04d}", "plug": "camera"}],
+                     "slots": [{"snap": "", "slot": ""}]})
+            wait(sock, r["change"])
+            lat.append((time.perf_counter() - t) * 1000)
+        conns = api(sock, "GET", "/v2/connections")["result"]["established"]
+        state_size = os.path.getsize(os.path.join(work, "state", "state.json"))
+        env = {"PATH": "/usr/bin:/bin", "PLUGBOARD_SOCKET": sock, "LANG": "C.UTF-8",
+               "HOME": work}
+        senv = dict(env, SNAPPY_GLOBAL_ROOT=os.path.join(work, "root"), SNAP_REEXEC="0")
+        pb = os.path.join(build, "cli", "plugboard")
+        rows = [
+            ("plugboard connections --all", timed([pb, "connections", "--all"], env, a.runs)),
+            ("plugboard interface --all", timed([pb, "interface", "--all"], env, a.runs)),
+            ("plugboard connections bench-0000", timed([pb, "connections", "bench-0000"], env,
+                                                        a.runs)),
+            ("snap connections --all (Debian client)",
+             timed(["/usr/bin/snap", "connections", "--all"], senv, a.runs)),
+            ("snap interface --all (Debian client)",
+             timed(["/usr/bin/snap", "interface", "--all"], senv, a.runs)),
+        ]
+        lat.sort()
+        print(f"snaps installed: {a.snaps} (install loop {t_install:.1f} s), "
+              f"connections: {len(conns)}, state.json: {state_size / 1e6:.1f} MB")
+        print(f"{'command':45} {'median ms':>10} {'lines':>7} {'vs 50 ms goal':>14}")
+        for name, (ms, lines) in rows:
+            print(f"{name:45} {ms:10.1f} {lines:7d} {ms / 50:13.2f}x")
+        med = statistics.median(lat)
+        p90 = lat[int(len(lat) * 0.9)]
+        print(f"{'connect -> Done latency (n=%d)' % len(lat):45} {med:10.2f}   "
+              f"p90 {p90:.2f} ms  vs 5 ms goal: {med / 5:.2f}x")
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

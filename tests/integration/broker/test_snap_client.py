@@ -1,0 +1,98 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Debian's real `snap` client (snapd 2.57.6) drives plugboardd unchanged and
+prints exactly what `plugboard` prints."""
+import pytest
+
+
+def same(broker, args):
+    a = broker.cli(args)
+    b = broker.snap(args)
+    assert (b.returncode, b.stdout, b.stderr) == (a.returncode, a.stdout, a.stderr), args
+    return a
+
+
+@pytest.fixture
+def installed(broker):
+    for s in ("vlc", "gizmo", "minicom", "guvcview"):
+        broker.install(s)
+    return broker
+
+
+LISTINGS = [
+    ["connections"],
+    ["connections", "--all"],
+    ["connections", "vlc"],
+    ["connections", "gizmo"],
+    ["connections", "system"],
+    ["connections", "not-found"],
+    ["connections", "--all", "vlc"],
+    ["interface"],
+    ["interface", "--all"],
+    ["interface", "home"],
+    ["interface", "serial-port", "--attrs"],
+    ["interface", "content", "--attrs"],
+    ["interface", "camera"],
+    ["interface", "no-such-thing"],
+]
+
+
+@pytest.mark.parametrize("args", LISTINGS, ids=[" ".join(a) for a in LISTINGS])
+def test_listings_identical(installed, args):
+    if "--attrs" not in args:
+        same(installed, args)
+        return
+    # with --attrs plugboard prints snap's lines, then what the interface grants
+    a, b = installed.cli(args), installed.snap(args)
+    assert (a.returncode, a.stderr) == (b.returncode, b.stderr) == (0, "")
+    assert a.stdout.startswith(b.stdout)
+    assert a.stdout[len(b.stdout):].startswith("grants:\n  - ")
+
+
+def test_snap_connect_disconnect_forget_round_trip(installed):
+    b = installed
+    r = b.snap(["connect", "vlc:camera"])
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    same(b, ["connections", "vlc"])
+    assert "vlc:camera          :camera          manual" in b.cli(["connections", "vlc"]).stdout
+    r = b.snap(["disconnect", "vlc:camera"])
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    r = b.snap(["disconnect", "vlc:home"])
+    assert r.returncode == 0
+    same(b, ["connections", "vlc"])
+    r = b.snap(["disconnect", "vlc:home"])
+    assert (r.returncode, r.stdout) == (0, "No connections to disconnect\n")
+    r = b.snap(["disconnect", "--forget", "vlc:home"])
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    b.install("vlc")
+    assert "vlc:home            :home            -" in b.snap(["connections", "vlc"]).stdout
+
+
+def test_snap_no_wait(installed):
+    b = installed
+    r = b.snap(["connect", "--no-wait", "vlc:audio-record"])
+    assert r.returncode == 0 and r.stdout.strip().isdigit()
+    r2 = b.cli(["connect", "--no-wait", "vlc:audio-record"])
+    assert int(r2.stdout) == int(r.stdout) + 1
+    r = b.snap(["disconnect", "--no-wait", "vlc:audio-record"])
+    assert r.returncode == 0 and r.stdout.strip().isdigit()
+
+
+ERRORS = [
+    ["connect", "foo:home"],
+    ["connect", "vlc:nope"],
+    ["connect", "minicom:serial"],
+    ["connect", "minicom:serial", "gizmo"],
+    ["connect", "vlc:camera", "gizmo:ser0"],
+    ["connect", "home"],
+    ["disconnect", "vlc:camera", ":camera"],
+    ["disconnect", "--forget", "vlc:camera", ":camera"],
+    ["disconnect", "vlc:nope"],
+    ["disconnect", "home-consumer"],
+    ["connect", "a:b:c"],
+]
+
+
+@pytest.mark.parametrize("args", ERRORS, ids=[" ".join(a) for a in ERRORS])
+def test_errors_identical(installed, args):
+    r = same(installed, args)
+    assert r.returncode == 1

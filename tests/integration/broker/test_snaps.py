@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""install (directory and .snap), refresh revisions, remove, list, bad manifests."""
+import os
+import re
+import shutil
+import subprocess
+
+from conftest import EXAMPLES
+
+
+def test_install_directory_list_and_files(broker):
+    r = broker.install("vlc")
+    assert r.stdout == "vlc 3.0.20 installed\n"
+    r = broker.cli(["list"])
+    assert r.returncode == 0
+    assert r.stdout == (
+        "Name  Version  Rev  Tracking  Publisher  Notes\n"
+        "vlc   3.0.20   x1   -         -          -\n")
+    d = os.path.join(broker.state_dir, "snaps", "vlc", "x1")
+    assert os.path.isfile(os.path.join(d, "meta", "snap.yaml"))
+    assert os.access(os.path.join(d, "bin", "vlc"), os.X_OK)
+    assert os.stat(os.path.join(d, "bin", "vlc")).st_uid == 0
+
+
+def test_refresh_gets_new_local_revision_and_keeps_previous(broker):
+    broker.install("vlc")
+    r = broker.install("vlc")
+    assert r.stdout == "vlc 3.0.20 refreshed\n"
+    broker.install("vlc")
+    assert broker.cli(["list"]).stdout.splitlines()[1].split()[2] == "x3"
+    revs = sorted(os.listdir(os.path.join(broker.state_dir, "snaps", "vlc")))
+    assert revs == ["x2", "x3"]
+
+
+def test_install_squashfs_snap_file(broker, workdir):
+    out = os.path.join(workdir, "gizmo_1.0_all.snap")
+    subprocess.run(["mksquashfs", os.path.join(EXAMPLES, "gizmo"), out, "-noappend",
+                    "-all-root", "-quiet"], check=True, capture_output=True)
+    r = broker.cli(["install", "--dangerous", out])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "gizmo 1.0 installed\n"
+    assert os.path.isfile(os.path.join(broker.state_dir, "snaps", "gizmo", "x1", "themes",
+                                       "README"))
+
+
+def test_install_not_a_snap(broker, workdir):
+    junk = os.path.join(workdir, "junk.snap")
+    with open(junk, "wb") as f:
+        f.write(b"\x00" * 4096)
+    r = broker.cli(["install", junk])
+    assert r.returncode == 1
+    assert r.stderr.startswith(f'error: cannot install "{junk}"')
+    r = broker.cli(["install", os.path.join(workdir, "missing")])
+    assert r.returncode == 1 and "No such file or directory" in r.stderr
+    assert broker.cli(["list"]).stdout == ""
+
+
+def test_malformed_snap_yaml_names_file_line_column(broker, workdir):
+    d = os.path.join(workdir, "bad")
+    shutil.copytree(os.path.join(EXAMPLES, "vlc"), d)
+    with open(os.path.join(d, "meta", "snap.yaml"), "w") as f:
+        f.write("name: bad\nversion: 1\nplugs:\n  camera: [unclosed\n")
+    r = broker.cli(["install", d])
+    assert r.returncode == 1
+    assert re.match(rf"error: {d}/meta/snap.yaml:\d+:\d+: ", r.stderr), r.stderr
+    with open(os.path.join(d, "meta", "snap.yaml"), "w") as f:
+        f.write("name: bad\nversion: 1\nplugs:\n  cam:\n    interface: [camera]\n")
+    r = broker.cli(["install", d])
+    assert r.returncode == 1
+    assert r.stderr.startswith(f"error: {d}/meta/snap.yaml:5:"), r.stderr
+    assert broker.cli(["list"]).stdout == ""
+    assert os.listdir(os.path.join(broker.state_dir, "staging")) == []
+
+
+def test_unknown_interface_is_dropped_like_snapd(broker, workdir):
+    d = os.path.join(workdir, "weird")
+    shutil.copytree(os.path.join(EXAMPLES, "vlc"), d)
+    with open(os.path.join(d, "meta", "snap.yaml"), "w") as f:
+        f.write("name: weird\nversion: 1\nplugs:\n  x: no-such-interface\n  home: null\n")
+    r = broker.cli(["install", d])
+    assert r.returncode == 0, r.stderr
+    out = broker.cli(["connections", "weird"]).stdout
+    assert "weird:home" in out and "weird:x" not in out
+
+
+def test_remove_unknown_and_files_gone(broker):
+    r = broker.cli(["remove", "nope"])
+    assert r.returncode == 1
+    assert r.stderr in ('error: snap "nope" is not installed\n', 'error: snap "nope" not found\n')
+    broker.install("vlc")
+    broker.cli(["remove", "vlc"], check=True)
+    assert not os.path.exists(os.path.join(broker.state_dir, "snaps", "vlc"))
+    assert broker.cli(["list"]).stdout == ""

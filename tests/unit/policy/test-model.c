@@ -469,6 +469,23 @@ static void test_rest(struct pb_catalogue *cat)
         c = pt_reparse(c);
         PB_CHECK(c && json_object_object_get(c, "plugs") && json_object_object_get(c, "slots"));
         json_object_put(c);
+        /* Without select=all: no undesired list, no unconnected plugs. */
+        char *t = pb_model_connections_text(m, "a1", NULL, "", &e);
+        PB_CHECK(t && !strstr(t, "undesired") && !strstr(t, "\"plug\":\"home\",\"interface\""));
+        free(t);
+        /* The interface filter applies to every list. */
+        t = pb_model_connections_text(m, NULL, "home", "all", &e);
+        PB_CHECK(t && !strstr(t, "camera") && strstr(t, "\"undesired\""));
+        free(t);
+        /* select=connected lists only connected plugs of each interface. */
+        q = (struct pb_interfaces_query){.select = "connected", .plugs = true, .slots = true};
+        t = pb_model_interfaces_text(m, &q, &e);
+        PB_CHECK_STR(t, "[{\"name\":\"camera\",\"summary\":\"allows access to all cameras\","
+                        "\"plugs\":[{\"snap\":\"a1\",\"plug\":\"cam\",\"label\":\"the camera\"}],"
+                        "\"slots\":[{\"snap\":\"snapd\",\"slot\":\"camera\"}]}]");
+        free(t);
+        q = (struct pb_interfaces_query){.select = "bogus"};
+        PB_CHECK(pb_model_interfaces_text(m, &q, &e) == NULL && e.status == 400);
 
         c = pb_model_snaps_json(m, NULL, &e);
         PB_CHECK(c && json_object_array_length(c) == 1);

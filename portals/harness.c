@@ -5,7 +5,11 @@
  * revocation without the broker.
  *
  *   pb-portal-harness [--pulse LISTEN UPSTREAM] [--x11 LISTEN DISPLAY XAUTHORITY AUTHFILE]
- *                     [--trusted] [--max-conns N] [--owner UID:GID] --grants a,b,...
+ *                     [--trusted] [--max-conns N] [--owner UID:GID] [--upstream-as-owner]
+ *                     --grants a,b,...
+ *
+ * --upstream-as-owner: the pulse proxy connects upstream as the owner and
+ * sends the owner's credentials with AUTH (what the broker does).
  *
  * Prints "ready" when listening. Commands on stdin, one per line:
  *   grants a,b,...   publish a new table; replies "ok <microseconds>"
@@ -67,7 +71,7 @@ int main(int argc, char **argv)
         const char *pulse_listen = NULL, *pulse_up = NULL, *spec = NULL;
         const char *x_listen = NULL, *x_display = NULL, *x_xauth = NULL, *x_authfile = NULL;
         unsigned max_conns = 0;
-        bool trusted = false;
+        bool trusted = false, as_owner = false;
         uid_t uid = (uid_t)-1;
         gid_t gid = (gid_t)-1;
         pb_log_set_level(getenv("PB_DEBUG") ? LOG_DEBUG : LOG_INFO);
@@ -90,6 +94,8 @@ int main(int argc, char **argv)
                                 return 2;
                         uid = u;
                         gid = g;
+                } else if (!strcmp(argv[i], "--upstream-as-owner")) {
+                        as_owner = true;
                 } else if (!strcmp(argv[i], "--trusted")) {
                         trusted = true;
                 } else {
@@ -112,7 +118,9 @@ int main(int argc, char **argv)
                                               .upstream_path = pulse_up,
                                               .owner_uid = uid,
                                               .owner_gid = gid,
-                                              .max_conns = max_conns};
+                                              .max_conns = max_conns,
+                                              .upstream_uid = as_owner ? uid : (uid_t)-1,
+                                              .upstream_gid = as_owner ? gid : (gid_t)-1};
                 if (pb_pulse_new(loop, &cfg, g, &pulse, &err) < 0) {
                         fprintf(stderr, "pulse: %s\n", err.msg);
                         return 1;

@@ -49,6 +49,7 @@ struct chunk {
         struct chunk *next;
         size_t len, off;
         uint32_t channel;
+        bool creds; /* send SCM_CREDENTIALS with the first byte (AUTH) */
         uint8_t data[];
 };
 
@@ -92,6 +93,8 @@ struct pb_pulse {
         struct pa_conn *conns;
         unsigned nconns, max_conns;
         unsigned refused_logged;
+        uid_t up_uid;
+        gid_t up_gid;
 };
 
 static bool granted(struct pb_pulse *p, enum pb_service s)
@@ -110,6 +113,7 @@ static struct chunk *chunk_new(size_t len, uint32_t channel)
         c->len = len;
         c->off = 0;
         c->channel = channel;
+        c->creds = false;
         return c;
 }
 
@@ -231,6 +235,24 @@ static int flush(struct side *s)
                         iov[n].iov_len = k->len - k->off;
                 }
                 struct msghdr mh = {.msg_iov = iov, .msg_iovlen = n};
+                union {
+                        struct cmsghdr h;
+                        char buf[CMSG_SPACE(sizeof(struct ucred))];
+                } cm;
+                struct pb_pulse *p = s->conn->proxy;
+                if (s->head->creds && s->head->off == 0 && p->up_uid != (uid_t)-1) {
+                        /* Only the AUTH frame carries the credentials. */
+                        mh.msg_iovlen = 1;
+                        memset(&cm, 0, sizeof(cm));
+                        mh.msg_control = cm.buf;
+                        mh.msg_controllen = sizeof(cm.buf);
+                        struct cmsghdr *ch = CMSG_FIRSTHDR(&mh);
+                        ch->cmsg_level = SOL_SOCKET;
+                        ch->cmsg_type = SCM_CREDENTIALS;
+                        ch->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+                        struct ucred uc = {getpid(), p->up_uid, p->up_gid};
+                        memcpy(CMSG_DATA(ch), &uc, sizeof(uc));
+                }
                 ssize_t w = sendmsg(s->w.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (w < 0) {
                         if (errno == EAGAIN || errno == EINTR)
@@ -351,6 +373,7 @@ static bool client_packet(struct pa_conn *c, struct chunk *f, int *err)
                 }
                 c->authed = true;
                 c->pending[c->npending++] = (struct pending){tag, K_AUTH};
+                f->creds = true;
                 return true;
         }
         enum pb_pa_policy pol = pb_pa_client_policy(cmd);
@@ -613,7 +636,7 @@ static void listen_event(struct pb_loop_watch *w, uint32_t events)
                         refuse(p, fd, "too many connections");
                         continue;
                 }
-                int up = pb_sock_connect(p->upstream_path);
+                int up = pb_sock_connect_as(p->upstream_path, p->up_uid, p->up_gid);
                 if (up < 0) {
                         errno = -up;
                         pb_warn("pulse[%s]: connecting to %s: %m", p->name, p->upstream_path);
@@ -677,6 +700,8 @@ int pb_pulse_new(struct pb_loop *loop, const struct pb_pulse_config *cfg, struct
         p->name = strdup(cfg->name ? cfg->name : "?");
         p->listen_path = strdup(cfg->listen_path);
         p->upstream_path = strdup(cfg->upstream_path);
+        p->up_uid = cfg->upstream_uid;
+        p->up_gid = cfg->upstream_gid;
         p->max_conns = cfg->max_conns ? cfg->max_conns : DEFAULT_MAX_CONNS;
         p->grants = grants ? pb_grants_ref(grants) : NULL;
         if (!p->name || !p->listen_path || !p->upstream_path) {

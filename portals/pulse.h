@@ -30,6 +30,12 @@ struct pb_pulse_config {
         uid_t owner_uid;           /* owner of the listening socket, or -1 */
         gid_t owner_gid;
         unsigned max_conns; /* concurrent connections; 0: default (16) */
+        /* The user the sandbox runs as: the proxy connects upstream with this
+         * filesystem identity and sends these credentials (SCM_CREDENTIALS)
+         * with AUTH, which the user's own server accepts as "same user" -
+         * true, since the app runs as that user. (uid_t)-1: the proxy's own. */
+        uid_t upstream_uid;
+        gid_t upstream_gid;
 };
 
 /* grants: may be NULL (then everything is refused until a publish); the

@@ -15,3 +15,8 @@ int pb_sock_listen(const char *path, uid_t uid, gid_t gid, struct pb_error *err)
 /* A non-blocking connection to a UNIX socket path; -errno on failure
  * (including -EAGAIN when the server's backlog is full). */
 int pb_sock_connect(const char *path);
+/* The same, but the path is resolved and the socket's write permission
+ * checked with the filesystem identity of uid:gid (per-thread setfsuid), so
+ * a user can never make the broker reach a socket the user could not reach
+ * (PULSE_SERVER=unix:/run/docker.sock). uid (uid_t)-1: as pb_sock_connect. */
+int pb_sock_connect_as(const char *path, uid_t uid, gid_t gid);

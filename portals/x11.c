@@ -189,7 +189,7 @@ static void pipe_event(struct pb_loop_watch *w, uint32_t events)
 static int start_pipe(struct xconn *c, const struct pb_x11_setup *s)
 {
         struct pb_x11 *x = c->proxy;
-        int up = pb_sock_connect(x->upstream_path);
+        int up = pb_sock_connect_as(x->upstream_path, x->uid, x->gid);
         if (up < 0) {
                 errno = -up;
                 pb_warn("x11[%s]: connecting to %s: %m", x->name, x->upstream_path);

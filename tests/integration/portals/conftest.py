@@ -91,33 +91,54 @@ def harness():
 
 
 class Pulse:
-    def __init__(self, d):
+    def __init__(self, d, user=None, anonymous=True):
+        """A private PulseAudio with a null sink; as root with anonymous
+        access by default, or as `user` with the normal same-user
+        (credentials) or cookie authentication."""
         self.dir = d
         self.socket = os.path.join(d, "native")
         for sub in ("home", "run", "state"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
-        env = dict(os.environ, HOME=os.path.join(d, "home"),
+            if user:
+                os.chown(os.path.join(d, sub), user.pw_uid, user.pw_gid)
+        if user:
+            os.chown(d, user.pw_uid, user.pw_gid)
+        env = dict(PATH="/usr/bin:/bin", HOME=os.path.join(d, "home"),
                    PULSE_RUNTIME_PATH=os.path.join(d, "run"),
                    PULSE_STATE_PATH=os.path.join(d, "state"))
         self.log = open(os.path.join(d, "pulse.log"), "w")
+        proto = f"module-native-protocol-unix socket={self.socket}"
+        if anonymous:
+            proto += " auth-anonymous=1"
         self.p = subprocess.Popen(
             ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
              "--use-pid-file=no", "--log-target=stderr", "-L", "module-null-sink",
-             "-L", f"module-native-protocol-unix socket={self.socket} auth-anonymous=1"],
-            env=env, stdout=self.log, stderr=self.log)
+             "-L", proto], env=env, stdout=self.log, stderr=self.log,
+            preexec_fn=demoter(user) if user else None)
+        self.ctl_env = {"PATH": "/usr/bin:/bin", "PULSE_SERVER": "unix:" + self.socket,
+                        "HOME": os.path.join(d, "home")}
+        self.user = user
         wait_for(lambda: self.ctl("info").returncode == 0, 20, "pulseaudio")
 
     def ctl(self, *args):
-        return subprocess.run(["pactl"] + list(args), env=self.env(), capture_output=True,
-                              text=True, timeout=20)
-
-    def env(self):
-        return {"PATH": "/usr/bin:/bin", "PULSE_SERVER": "unix:" + self.socket,
-                "HOME": self.dir}
+        return subprocess.run(["pactl"] + list(args), env=self.ctl_env, capture_output=True,
+                              text=True, timeout=20,
+                              preexec_fn=demoter(self.user) if self.user else None)
 
     def close(self):
         kill(self.p)
         self.log.close()
+
+
+@pytest.fixture
+def user_pulse(workdir, test_user):
+    """PulseAudio run by the test user, authenticating as a desktop session's
+    does (same uid by SCM_CREDENTIALS, or the user's cookie)."""
+    d = os.path.join(workdir, "upa")
+    os.makedirs(d)
+    s = Pulse(d, user=test_user, anonymous=False)
+    yield s
+    s.close()
 
 
 @pytest.fixture

@@ -260,3 +260,38 @@ def test_slow_reader_does_not_block_other_clients(harness, pulse, workdir, test_
     r = run_as_user(test_user, ["paplay", tone], env)
     assert r.returncode == 0, r.stderr
     s.close()
+
+
+def test_users_own_server_accepts_the_proxy_as_that_user(harness, user_pulse, workdir,
+                                                         test_user, tone):
+    """The real per-user server: no anonymous access; the proxy connects with
+    the user's filesystem identity and vouches for the user's uid with
+    SCM_CREDENTIALS on AUTH. The app has no cookie (its HOME is not the
+    server's), so the credentials are what lets it in."""
+    h, env = start_proxy(harness, user_pulse, workdir, test_user, "audio-playback",
+                         "--upstream-as-owner")
+    r = run_as_user(test_user, ["paplay", tone], env)
+    assert r.returncode == 0, r.stderr
+
+
+def test_users_own_server_refuses_the_proxys_own_identity(harness, user_pulse, workdir,
+                                                          test_user, tone):
+    """Control for the test above: the same proxy sending root's credentials is
+    refused by the user's server."""
+    h, env = start_proxy(harness, user_pulse, workdir, test_user, "audio-playback")
+    r = run_as_user(test_user, ["paplay", tone], env)
+    assert r.returncode != 0
+
+
+def test_upstream_the_user_cannot_reach_is_not_reached(harness, pulse, workdir, test_user,
+                                                       tone):
+    """PULSE_SERVER is chosen by the caller: a socket the user may not open
+    (here a root-only directory) stays out of reach through the proxy."""
+    os.chmod(pulse.dir, 0o700)
+    h, env = start_proxy(harness, pulse, workdir, test_user, "audio-playback",
+                         "--upstream-as-owner")
+    r = run_as_user(test_user, ["paplay", tone], env)
+    assert r.returncode != 0
+    os.chmod(pulse.dir, 0o755)
+    r = run_as_user(test_user, ["paplay", tone], env)
+    assert r.returncode == 0, r.stderr

@@ -61,16 +61,16 @@ int pb_sock_connect(const char *path)
 
 int pb_sock_connect_as(const char *path, uid_t uid, gid_t gid)
 {
-	if (uid == (uid_t)-1 || geteuid() != 0)
-		return pb_sock_connect(path);
-	/* setfsuid/setfsgid through syscall(): the kernel keeps credentials
-	 * per thread and, unlike setuid(), glibc does not broadcast these, so
-	 * only this thread changes, for the duration of the connect. A fsuid
-	 * other than 0 also drops CAP_DAC_OVERRIDE and friends. */
-	long old_gid = syscall(SYS_setfsgid, gid);
-	long old_uid = syscall(SYS_setfsuid, uid);
-	int r = pb_sock_connect(path);
-	syscall(SYS_setfsuid, old_uid);
-	syscall(SYS_setfsgid, old_gid);
-	return r;
+        if (uid == (uid_t)-1 || geteuid() != 0)
+                return pb_sock_connect(path);
+        /* setfsuid/setfsgid through syscall(): the kernel keeps credentials
+         * per thread and, unlike setuid(), glibc does not broadcast these, so
+         * only this thread changes, for the duration of the connect. A fsuid
+         * other than 0 also drops CAP_DAC_OVERRIDE and friends. */
+        long old_gid = syscall(SYS_setfsgid, gid);
+        long old_uid = syscall(SYS_setfsuid, uid);
+        int r = pb_sock_connect(path);
+        syscall(SYS_setfsuid, old_uid);
+        syscall(SYS_setfsgid, old_gid);
+        return r;
 }

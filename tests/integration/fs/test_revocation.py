@@ -1,0 +1,139 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Revocation (DESIGN §7): once publish returned, nothing the new table
+denies is reachable — open fds, tight read loops, mmaps, cwd — and a
+re-connect works without restarting the app."""
+import json
+import os
+import signal
+
+from .conftest import home_spec, probe, read_line, spawn_probe
+
+
+def revoke(v, home):
+    return v.publish(home_spec(home, connected=False))
+
+
+def test_open_fd_fails_next_read_and_write(views, home, test_user):
+    v = views("home", home, home_spec(home))
+    p = spawn_probe(test_user, "holder", v.path("Music/a.txt"))
+    assert read_line(p) == "open"
+    r = revoke(v, home)
+    assert r["rc"] == 0
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    res = json.loads(read_line(p))
+    p.stdin.write("done\n")
+    p.stdin.flush()
+    p.wait(timeout=10)
+    assert res == {"read": "ERR EACCES", "write": "ERR EACCES", "fstat": "ERR EACCES",
+                   "fsync": "ERR EACCES", "truncate": "ERR EACCES"}
+    with open(os.path.join(home, "Music/a.txt")) as f:
+        assert f.read() == "hello\n", "nothing was written after the revoke"
+
+
+def test_tight_read_loop_gets_zero_reads_after_publish(views, home, test_user):
+    v = views("home", home, home_spec(home))
+    p = spawn_probe(test_user, "reader", v.path("Music/a.txt"), "600")
+    assert read_line(p) == "looping"
+    r = revoke(v, home)
+    res = json.loads(read_line(p))
+    p.wait(timeout=10)
+    assert res["ok"] > 0, "the reader read before the revoke"
+    assert res["fail"] > 0 and res["errors"] == ["EACCES"]
+    # Every successful read started before publish returned.
+    assert res["last_ok_start"] < r["t_mono_ns"], (res, r)
+
+
+def test_mmap_faults_with_sigbus_after_revoke(views, home, test_user):
+    for kind in ("shared", "private"):
+        v = views("home", home, home_spec(home), name="home-" + kind)
+        p = spawn_probe(test_user, "mmap", v.path("Music/a.txt"), kind)
+        assert read_line(p) == "mapped"
+        revoke(v, home)
+        p.stdin.write("touch\n")
+        p.stdin.flush()
+        p.wait(timeout=10)
+        assert p.returncode == -signal.SIGBUS, (kind, p.returncode, p.stdout.read())
+
+
+def test_dirty_shared_mmap_is_not_lost_at_revoke(views, home, test_user):
+    v = views("home", home, home_spec(home))
+    p = spawn_probe(test_user, "mmap-write", v.path("Music/a.txt"), "HELLO")
+    assert read_line(p) == "dirty"
+    revoke(v, home)
+    with open(os.path.join(home, "Music/a.txt")) as f:
+        assert f.read().startswith("HELLO"), "data written before the revoke reached the disk"
+    p.stdin.write("exit\n")
+    p.stdin.flush()
+    p.wait(timeout=10)
+
+
+def test_cwd_inside_revoked_directory_fails(views, home, test_user):
+    v = views("home", home, home_spec(home))
+    p = spawn_probe(test_user, "cwd", v.path("Music"))
+    assert read_line(p) == "in"
+    revoke(v, home)
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    res = json.loads(read_line(p))
+    p.wait(timeout=10)
+    assert all(x.startswith("ERR") for x in res.values()), res
+    assert not os.path.exists(os.path.join(home, "Music/new.txt"))
+
+
+def test_listing_loses_revoked_entries(views, home, test_user):
+    v = views("home", home, home_spec(home))
+    assert "Music" in json.loads(probe(test_user, "ls", v.mount).stdout)
+    revoke(v, home)
+    assert json.loads(probe(test_user, "ls", v.mount).stdout) == ["snap"]
+    assert probe(test_user, "stat", v.path("Music")).stdout.strip() == "ERR ENOENT"
+
+
+def test_reconnect_restores_access_without_restart(views, home, test_user):
+    v = views("home", home, home_spec(home))
+    p = spawn_probe(test_user, "cwd", v.mount)
+    assert read_line(p) == "in"
+    revoke(v, home)
+    assert probe(test_user, "read", v.path("Music/a.txt")).stdout.strip() == "ERR ENOENT"
+    v.publish(home_spec(home))
+    # The same long-running process now opens what the re-connect grants.
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    res = json.loads(read_line(p))
+    p.wait(timeout=10)
+    assert res["listdir"] == "OK"
+    assert probe(test_user, "read", v.path("Music/a.txt")).stdout == "hello\n"
+
+
+def test_revoke_of_read_write_to_read_only(views, home, test_user):
+    extra = [(f"{home}/Music/a.txt", "r", False, "home")]
+    v = views("home", home, home_spec(home))
+    p = spawn_probe(test_user, "holder", v.path("Music/a.txt"))
+    assert read_line(p) == "open"
+    v.publish(home_spec(home, extra=extra))
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    res = json.loads(read_line(p))
+    p.stdin.write("done\n")
+    p.stdin.flush()
+    p.wait(timeout=10)
+    assert res["read"] == "OK" and res["write"] == "ERR EACCES" and res["truncate"] == "ERR EACCES"
+
+
+def test_directory_renamed_out_of_grant_loses_access(views, home, test_user):
+    os.makedirs(os.path.join(home, "Music/album"))
+    with open(os.path.join(home, "Music/album/song"), "w") as f:
+        f.write("la\n")
+    os.chown(os.path.join(home, "Music/album/song"), test_user.pw_uid, test_user.pw_gid)
+    v = views("home", home, home_spec(home))
+    p = spawn_probe(test_user, "holder", v.path("Music/album/song"))
+    assert read_line(p) == "open"
+    # Someone on the host moves the directory under a hidden (ungranted) name.
+    os.rename(os.path.join(home, "Music/album"), os.path.join(home, ".ssh/album"))
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    res = json.loads(read_line(p))
+    p.stdin.write("done\n")
+    p.stdin.flush()
+    p.wait(timeout=10)
+    assert res["read"] == "ERR EACCES" and res["write"] == "ERR EACCES", res

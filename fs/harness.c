@@ -134,10 +134,15 @@ int main(int argc, char **argv)
         const char *spec = NULL, *audit_file = NULL;
         int audit_fd = -1;
         static const struct option opts[] = {
-            {"kind", required_argument, NULL, 'k'},  {"root", required_argument, NULL, 'r'},
-            {"mount", required_argument, NULL, 'm'}, {"uid", required_argument, NULL, 'u'},
-            {"gid", required_argument, NULL, 'g'},   {"spec", required_argument, NULL, 's'},
-            {"audit", required_argument, NULL, 'a'}, {NULL, 0, NULL, 0},
+            {"kind", required_argument, NULL, 'k'},
+            {"root", required_argument, NULL, 'r'},
+            {"mount", required_argument, NULL, 'm'},
+            {"uid", required_argument, NULL, 'u'},
+            {"gid", required_argument, NULL, 'g'},
+            {"spec", required_argument, NULL, 's'},
+            {"audit", required_argument, NULL, 'a'},
+            {"cache", required_argument, NULL, 'c'},
+            {NULL, 0, NULL, 0},
         };
         for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
                 switch (c) {
@@ -162,6 +167,9 @@ int main(int argc, char **argv)
                 case 'a':
                         audit_file = optarg;
                         break;
+                case 'c':
+                        cfg.cache_timeout = strtod(optarg, NULL);
+                        break;
                 default:
                         return 2;
                 }
@@ -169,7 +177,7 @@ int main(int argc, char **argv)
         if ((int)cfg.kind < 0 || !spec || !cfg.mountpoint) {
                 fprintf(stderr,
                         "usage: %s --kind K --root DIR --mount MP --uid U --gid G "
-                        "--spec FILE [--audit FILE]\n",
+                        "--spec FILE [--audit FILE] [--cache SECONDS]\n",
                         argv[0]);
                 return 2;
         }

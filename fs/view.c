@@ -182,7 +182,10 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
          * device node never reaches the daemon, the name is the only gate. The
          * status view is tiny and must be exact. */
         bool paths = cfg->kind != PB_VIEW_STATUS;
-        v->entry_timeout = (paths && cfg->kind != PB_VIEW_DEV) ? 30.0 : 0.0;
+        double t = cfg->cache_timeout == 0  ? 5.0
+                   : cfg->cache_timeout < 0 ? 0.0
+                                            : cfg->cache_timeout;
+        v->entry_timeout = (paths && cfg->kind != PB_VIEW_DEV) ? t : 0.0;
         v->attr_timeout = v->entry_timeout;
         v->nbuckets = 256;
         v->buckets = calloc(v->nbuckets, sizeof(*v->buckets));

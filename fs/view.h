@@ -62,6 +62,11 @@ struct pb_view_config {
         struct pb_grants *grants;
         pb_view_audit_fn audit; /* may be NULL */
         void *audit_ctx;
+        /* Seconds the kernel may cache names and attributes of path views
+         * (every revoke invalidates them; host-side changes show after this
+         * long). 0: the default (5 s); negative: no caching. The dev and
+         * status views never cache. */
+        double cache_timeout;
 };
 
 struct pb_view;

@@ -27,7 +27,7 @@ def demote_fn(user):
 class View:
     """One mounted view served by pb-view-harness."""
 
-    def __init__(self, workdir, user, kind, root, spec, name=None):
+    def __init__(self, workdir, user, kind, root, spec, name=None, cache=0):
         self.workdir = workdir
         self.user = user
         self.kind = kind
@@ -41,7 +41,7 @@ class View:
         self.proc = subprocess.Popen(
             [binary("pb-view-harness"), "--kind", kind, "--root", root or "/",
              "--mount", self.mount, "--uid", str(user.pw_uid), "--gid", str(user.pw_gid),
-             "--spec", path, "--audit", self.audit],
+             "--spec", path, "--audit", self.audit, "--cache", str(cache)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self._readline(10)
         if line != "ready":
@@ -99,8 +99,8 @@ def views(workdir, test_user):
     """Factory: views(kind, root, spec) -> View; all stopped at the end."""
     made = []
 
-    def make(kind, root, spec, name=None):
-        v = View(workdir, test_user, kind, root, spec, name)
+    def make(kind, root, spec, name=None, cache=0):
+        v = View(workdir, test_user, kind, root, spec, name, cache)
         made.append(v)
         return v
 

@@ -174,5 +174,90 @@ CMDS = {"read": cmd_read, "write": cmd_write, "ls": cmd_ls, "stat": cmd_stat,
         "mmap-write": cmd_mmap_write, "cwd": cmd_cwd, "swap-reads": cmd_swap_reads,
         "wait-exists": cmd_wait_exists}
 
+
+
+def cmd_flock_hold(path):
+    import fcntl
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    say("locked")
+    wait_line()
+    os.close(fd)
+
+
+def cmd_lockf_hold(path):
+    import fcntl
+    fd = os.open(path, os.O_RDWR)
+    fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+    say("locked")
+    wait_line()
+    os.close(fd)
+
+
+def cmd_lockf_try(path):
+    import fcntl
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+        say("OK")
+    except OSError as e:
+        say(err(e))
+
+
+def renameat2(a, b, flags):
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.renameat2(-100, a.encode(), -100, b.encode(), flags) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+
+
+def cmd_posix_misc(d):
+    res = {}
+    a, b = os.path.join(d, "ra"), os.path.join(d, "rb")
+    for p, c in ((a, "A"), (b, "B")):
+        with open(p, "w") as f:
+            f.write(c)
+    res["noreplace"] = try_op(lambda: renameat2(a, b, 1))
+    renameat2(a, b, 2)
+    res["exchange"] = [open(a).read(), open(b).read()]
+    os.setxattr(a, "user.k", b"v1")
+    res["xattr"] = os.getxattr(a, "user.k").decode()
+    res["xattr_list"] = "user.k" in os.listxattr(a)
+    f = os.path.join(d, "sz")
+    with open(f, "w") as fh:
+        fh.write("x")
+    m1 = os.stat(f).st_mtime_ns
+    time_ns = __import__("time").time_ns
+    t0 = time_ns()
+    while time_ns() - t0 < 20_000_000:
+        pass
+    with open(f, "a") as fh:
+        fh.write("123456789")
+    st = os.stat(f)
+    res["size"] = st.st_size
+    res["mtime_moved"] = st.st_mtime_ns > m1
+    os.truncate(f, 4)
+    res["truncate"] = os.stat(f).st_size
+    os.chmod(f, 0o600)
+    res["chmod"] = oct(os.stat(f).st_mode & 0o777)
+    os.utime(f, (1000000000, 1000000000))
+    res["utime"] = int(os.stat(f).st_mtime)
+    os.symlink("target", os.path.join(d, "sl"))
+    res["symlink"] = os.readlink(os.path.join(d, "sl"))
+    fd = os.open(f, os.O_RDWR)
+    os.posix_fallocate(fd, 0, 65536)
+    os.close(fd)
+    res["fallocate"] = os.stat(f).st_size
+    res["statfs"] = os.statvfs(d).f_blocks > 0
+    os.mkdir(os.path.join(d, "emptydir"))
+    res["rmdir"] = try_op(lambda: os.rmdir(os.path.join(d, "emptydir")))
+    say(json.dumps(res))
+
+
+CMDS.update({"flock-hold": cmd_flock_hold, "lockf-hold": cmd_lockf_hold,
+             "lockf-try": cmd_lockf_try, "posix-misc": cmd_posix_misc})
+
+
 if __name__ == "__main__":
     CMDS[sys.argv[1]](*sys.argv[2:])

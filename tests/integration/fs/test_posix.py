@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Full POSIX behaviour where granted: real programs on the home view."""
+import json
+import os
+import subprocess
+import textwrap
+
+from .conftest import as_user, home_spec, probe, read_line, spawn_probe
+
+
+def sh(user, script, cwd):
+    r = as_user(user, ["sh", "-ec", script], cwd=cwd, timeout=120)
+    assert r.returncode == 0, f"{script}\nstdout: {r.stdout}\nstderr: {r.stderr}"
+    return r.stdout
+
+
+def test_sqlite_wal(views, home, test_user):
+    v = views("home", home, home_spec(home))
+    out = sh(test_user, textwrap.dedent("""
+        sqlite3 db.sqlite "PRAGMA journal_mode=WAL; CREATE TABLE t(x INTEGER);"
+        pids=""
+        for i in 1 2 3 4 5; do
+            sqlite3 -cmd ".timeout 10000" db.sqlite "BEGIN IMMEDIATE; WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n+1 FROM c WHERE n<200) INSERT INTO t SELECT n FROM c; COMMIT;" &
+            pids="$pids $!"
+        done
+        for p in $pids; do wait $p; done
+        sqlite3 db.sqlite "PRAGMA journal_mode; PRAGMA integrity_check; SELECT count(*) FROM t;"
+    """), v.path("Documents"))
+    assert out.split() == ["wal", "wal", "ok", "1000"], out
+
+
+def test_git_init_commit_clone_fsck(views, home, test_user):
+    v = views("home", home, home_spec(home))
+    out = sh(test_user, textwrap.dedent("""
+        export GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=t GIT_COMMITTER_EMAIL=t@e
+        git init -q repo && cd repo
+        for i in $(seq 1 30); do echo "line $i" > f$i; done
+        mkdir sub && echo x > sub/y && ln -s f1 link
+        git add -A && git commit -qm one
+        git mv f2 f2-renamed && echo more >> f3 && git commit -qam two
+        git gc -q
+        cd .. && git clone -q repo clone && cd clone && git fsck --strict 2>&1
+        git log --oneline | wc -l
+        readlink link
+    """), v.path("Documents"))
+    assert out.split()[-2:] == ["2", "f1"], out
+
+
+def test_flock_between_processes(views, home, test_user):
+    v = views("home", home, home_spec(home))
+    lock = v.path("Music/lockfile")
+    p = spawn_probe(test_user, "flock-hold", lock)
+    assert read_line(p) == "locked"
+    r = as_user(test_user, ["flock", "-n", lock, "true"])
+    assert r.returncode == 1, "the lock is held by the other process"
+    p.stdin.write("release\n")
+    p.stdin.flush()
+    p.wait(timeout=10)
+    r = as_user(test_user, ["flock", "-n", lock, "true"])
+    assert r.returncode == 0, r.stderr
+
+
+def test_posix_and_ofd_locks_conflict_on_host(views, home, test_user):
+    v = views("home", home, home_spec(home))
+    lock = v.path("Music/a.txt")
+    p = spawn_probe(test_user, "lockf-hold", lock)
+    assert read_line(p) == "locked"
+    # Another process, and a host process on the real file, both see it.
+    assert probe(test_user, "lockf-try", lock).stdout.strip() == "ERR EAGAIN"
+    assert probe(test_user, "lockf-try", os.path.join(home, "Music/a.txt")).stdout.strip() \
+        == "ERR EAGAIN"
+    p.stdin.write("release\n")
+    p.stdin.flush()
+    p.wait(timeout=10)
+    assert probe(test_user, "lockf-try", lock).stdout.strip() == "OK"
+
+
+def test_fio_verify(views, home, test_user):
+    v = views("home", home, home_spec(home))
+    r = as_user(test_user, ["fio", "--name=verify", "--filename=" + v.path("Music/fio.dat"),
+                            "--size=16M", "--bs=4k", "--rw=randwrite", "--verify=crc32c",
+                            "--do_verify=1", "--ioengine=psync", "--output-format=terse"],
+                timeout=120)
+    assert r.returncode == 0, r.stderr + r.stdout
+
+
+def test_tar_extract_matches_native(views, home, test_user, workdir):
+    tarball = os.path.join(workdir, "src.tar")
+    subprocess.run(["tar", "cf", tarball, "-C", "/usr/include", "linux"], check=True)
+    os.chmod(tarball, 0o644)
+    native = os.path.join(workdir, "native")
+    os.makedirs(native)
+    subprocess.run(["chown", f"{test_user.pw_uid}:{test_user.pw_gid}", native], check=True)
+    v = views("home", home, home_spec(home))
+    sh(test_user, f"tar xf {tarball} -C {native}", workdir)
+    sh(test_user, f"tar xf {tarball} -C {v.path('Documents')}", workdir)
+    r = subprocess.run(["diff", "-r", "--no-dereference", os.path.join(native, "linux"),
+                        v.path("Documents/linux")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout[:2000]
+    n = int(sh(test_user, f"find {v.path('Documents/linux')} | wc -l", workdir))
+    assert n > 500
+
+
+def test_rename_flags_xattrs_mtime_size(views, home, test_user):
+    v = views("home", home, home_spec(home))
+    out = probe(test_user, "posix-misc", v.path("Music")).stdout
+    res = json.loads(out)
+    assert res == {"noreplace": "ERR EEXIST", "exchange": ["B", "A"], "xattr": "v1",
+                   "xattr_list": True, "size": 10, "mtime_moved": True, "truncate": 4,
+                   "chmod": "0o600", "utime": 1000000000, "symlink": "target",
+                   "fallocate": 65536, "statfs": True, "rmdir": "OK"}, res
+
+
+def test_large_directory_listing(views, home, test_user):
+    big = os.path.join(home, "Music/big")
+    os.makedirs(big)
+    names = {f"file-{i:05d}-with-a-longer-name" for i in range(5000)}
+    for n in names:
+        open(os.path.join(big, n), "w").close()
+    v = views("home", home, home_spec(home))
+    got = json.loads(probe(test_user, "ls", v.path("Music/big")).stdout)
+    assert len(got) == 5000 and set(got) == names

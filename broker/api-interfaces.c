@@ -2,6 +2,7 @@
 /* GET /v2/interfaces and POST /v2/interfaces (connect, disconnect). */
 #include "api-util.h"
 #include "jsonutil.h"
+#include "journal.h"
 
 #include <string.h>
 
@@ -90,7 +91,9 @@ static struct pb_response *do_connect(struct pb_broker *b, const struct ref *plu
         if (r == 0) {
                 resp = pb_submit_affected(b, "connect-snap",
                                           aff.n_tasks ? aff.tasks[0].summary : summary, "connect",
-                                          &aff);
+                                          &aff,
+                                          pb_journal_record(b, "connect", ref.plug_snap, ref.plug,
+                                                            ref.slot_snap, ref.slot, false));
         } else if (r == PB_ALREADY_CONNECTED) {
                 struct pb_change *c = pb_change_new(b, "connect-snap", summary);
                 if (!c) {
@@ -144,7 +147,9 @@ static struct pb_response *do_disconnect(struct pb_broker *b, const struct ref *
                 else
                         snprintf(summary, sizeof(summary), "Disconnect %s:%s",
                                  *slot->snap ? slot->snap : PB_SYSTEM_SNAP, slot->name);
-                resp = pb_submit_affected(b, "disconnect-snap", summary, "disconnect", &aff);
+                resp = pb_submit_affected(b, "disconnect-snap", summary, "disconnect", &aff,
+                                          pb_journal_record(b, "disconnect", plug->snap, plug->name,
+                                                            slot->snap, slot->name, forget));
         }
         pb_affected_clear(&aff);
         return resp;

@@ -191,6 +191,8 @@ static struct pb_response *install_locked(struct pb_broker *b, const char *path,
         int got_rev = 0;
         bool refresh = pb_model_snap_info(b->model, name) != NULL;
         int r = pb_model_install(b->model, &in, &got_rev, &aff, &perr);
+        if (r >= 0)
+                b->model_seq++; /* made durable by a snapshot */
         pb_declarations_free(decls);
         if (r < 0) {
                 pb_rm_rf(target);
@@ -281,6 +283,8 @@ struct pb_response *pb_api_post_snap(struct pb_request *r)
         struct pb_perror perr = {0};
         pthread_mutex_lock(&b->lock);
         int rr = pb_model_remove(b->model, r->arg, purge, &aff, &perr);
+        if (rr >= 0)
+                b->model_seq++; /* made durable by a snapshot */
         if (rr < 0) {
                 resp = pb_response_perror(&perr);
         } else {

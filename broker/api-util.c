@@ -29,11 +29,16 @@ bool pb_is_system_snap_name(const char *s)
 }
 
 struct pb_response *pb_submit_affected(struct pb_broker *b, const char *kind, const char *summary,
-                                       const char *task_kind, const struct pb_affected *aff)
+                                       const char *task_kind, const struct pb_affected *aff,
+                                       json_object *journal)
 {
         struct pb_change *c = pb_change_new(b, kind, summary);
-        if (!c)
+        if (!c) {
+                if (journal)
+                        json_object_put(journal);
                 return pb_response_error(500, NULL, NULL, "out of memory");
+        }
+        c->journal = journal;
         int r = 0;
         for (size_t i = 0; aff && i < aff->n_tasks && r == 0; i++)
                 r = pb_change_add_task(c, task_kind, aff->tasks[i].summary);

@@ -11,7 +11,8 @@ struct pb_response *pb_response_perror(const struct pb_perror *perr);
  * held): one task per affected connection, publish to the affected snaps,
  * save, Done. Returns the 202 response. */
 struct pb_response *pb_submit_affected(struct pb_broker *b, const char *kind, const char *summary,
-                                       const char *task_kind, const struct pb_affected *aff);
+                                       const char *task_kind, const struct pb_affected *aff,
+                                       json_object *journal);
 /* true for the names that mean the system snap in requests */
 bool pb_is_system_snap_name(const char *s);
 /* asprintf into a new string; NULL on ENOMEM. */

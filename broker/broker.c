@@ -152,6 +152,7 @@ int pb_broker_init(struct pb_broker *b, const struct pb_broker_config *cfg, stru
         memset(b, 0, sizeof(*b));
         b->cfg = *cfg;
         b->state_dir_fd = -1;
+        b->journal_fd = -1;
         pthread_mutex_init(&b->lock, NULL);
         pthread_mutex_init(&b->enforcers_lock, NULL);
         pb_audit_init(&b->audit);
@@ -176,6 +177,8 @@ void pb_broker_fini(struct pb_broker *b)
                 pb_catalogue_free(b->cat);
         if (b->state_dir_fd >= 0)
                 close(b->state_dir_fd);
+        if (b->journal_fd >= 0)
+                close(b->journal_fd);
         pb_audit_destroy(&b->audit);
         pthread_mutex_destroy(&b->enforcers_lock);
         pthread_mutex_destroy(&b->lock);

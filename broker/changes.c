@@ -2,6 +2,7 @@
 #include "changes.h"
 #include "daemon.h"
 #include "enforcers.h"
+#include "journal.h"
 #include "common/log.h"
 #include "jsonutil.h"
 
@@ -63,6 +64,8 @@ static void change_free(struct pb_change *c)
         pb_strv_free(c->affected);
         if (c->api_data)
                 json_object_put(c->api_data);
+        if (c->journal)
+                json_object_put(c->journal);
         free(c);
 }
 
@@ -241,7 +244,7 @@ static void execute(struct pb_broker *b, struct pb_change *c)
                  * crash right after must not show it as unfinished. */
                 c->status = PB_CHANGE_DONE;
                 set_times(c, true);
-                r = pb_broker_save(b, &err);
+                r = c->journal ? pb_journal_commit(b, c, &err) : pb_broker_save(b, &err);
                 if (r < 0)
                         pb_err("change %" PRIu64 ": %s", c->id, err.msg);
         }
@@ -403,6 +406,19 @@ static int load_one(struct pb_broker *b, json_object *o, struct pb_error *err)
                         pb_json_get_time(t, "spawn-time", &task->spawn);
                         pb_json_get_time(t, "ready-time", &task->ready);
                 }
+        }
+        /* A newer record of the same change (from the journal) wins. */
+        for (struct pb_change **pp = &b->changes.head, *prev = NULL; *pp;
+             prev = *pp, pp = &(*pp)->next) {
+                if ((*pp)->id != c->id)
+                        continue;
+                struct pb_change *old = *pp;
+                *pp = old->next;
+                if (b->changes.tail == old)
+                        b->changes.tail = prev;
+                b->changes.count--;
+                change_free(old);
+                break;
         }
         if (!pb_change_ready(c)) {
                 /* Saved while queued: it never ran and never will. */

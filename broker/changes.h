@@ -59,6 +59,7 @@ struct pb_change {
         struct timespec spawn, ready;
         struct pb_task *tasks;
         size_t n_tasks;
+        json_object *journal;  /* the journal record that makes it durable, or NULL: snapshot */
         json_object *api_data; /* the change's "data" member, e.g. {"snap-names":[...]}; owned */
 
         pb_change_run_fn run;

@@ -37,6 +37,11 @@ struct pb_broker {
         struct pb_model *model;
 
         uint64_t generation; /* last grant table generation handed out */
+        /* Mutations of the model so far; state.json records how many it
+         * includes, the journal holds the ones after (broker/journal.h). */
+        uint64_t model_seq;
+        int journal_fd;
+        size_t journal_records;
 
         struct pb_changes changes;
 

@@ -211,8 +211,7 @@ int main(int argc, char **argv)
         if (!run_socket) {
                 const char *slash = strrchr(cfg.socket_path, '/');
                 int dl = slash ? (int)(slash - cfg.socket_path) : 0;
-                snprintf(run_default, sizeof(run_default), "%.*s/run.socket", dl,
-                         cfg.socket_path);
+                snprintf(run_default, sizeof(run_default), "%.*s/run.socket", dl, cfg.socket_path);
                 run_socket = run_default;
         }
         if (pb_run_start(b, run_socket, &run, &err) < 0) {

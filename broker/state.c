@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "state.h"
 #include "jsonutil.h"
+#include "journal.h"
 #include "common/log.h"
 
 #include <fcntl.h>
@@ -46,7 +47,9 @@ int pb_state_load(struct pb_broker *b, struct pb_error *err)
         if (r == -ENOENT) {
                 pb_info("no %s/%s: starting with the default state", dir, PB_STATE_FILE);
                 b->model = pb_model_new(b->cat);
-                return b->model ? 0 : -ENOMEM;
+                if (!b->model)
+                        return -ENOMEM;
+                return pb_journal_load(b, err);
         }
         if (r < 0)
                 return pb_error_set(err, r, "cannot read state file %s/%s: %s", dir, PB_STATE_FILE,
@@ -81,6 +84,8 @@ int pb_state_load(struct pb_broker *b, struct pb_error *err)
         uint64_t last_id = 0;
         if (json_object_object_get_ex(doc, "last-change-id", &v))
                 last_id = (uint64_t)json_object_get_int64(v);
+        if (json_object_object_get_ex(doc, "model-seq", &v))
+                b->model_seq = (uint64_t)json_object_get_int64(v);
         json_object *changes = NULL;
         json_object_object_get_ex(doc, "changes", &changes);
         struct pb_error cerr = {0};
@@ -89,7 +94,7 @@ int pb_state_load(struct pb_broker *b, struct pb_error *err)
                 return pb_error_set(err, EINVAL, "state file %s/%s is corrupt: %s", dir,
                                     PB_STATE_FILE, cerr.msg);
         pb_info("loaded %s/%s: %zu snaps", dir, PB_STATE_FILE, pb_model_snap_count(b->model));
-        return 0;
+        return pb_journal_load(b, err);
 }
 
 static double ms_between(const struct timespec *a, const struct timespec *b)
@@ -123,6 +128,7 @@ int pb_broker_save(struct pb_broker *b, struct pb_error *err)
         }
         json_object_object_add(doc, "schema-version", json_object_new_int(PB_STATE_SCHEMA));
         json_object_object_add(doc, "model", model);
+        json_object_object_add(doc, "model-seq", json_object_new_int64((int64_t)b->model_seq));
         json_object_object_add(doc, "last-change-id",
                                json_object_new_int64((int64_t)b->changes.last_id));
         json_object_object_add(doc, "changes", pb_changes_to_json(b));
@@ -162,6 +168,7 @@ int pb_broker_save(struct pb_broker *b, struct pb_error *err)
         if (fsync(b->state_dir_fd) < 0)
                 return pb_error_set(err, errno, "cannot save state: fsync %s: %m",
                                     b->cfg.state_dir);
+        pb_journal_reset(b);
         clock_gettime(CLOCK_MONOTONIC, &t3);
         pb_debug("state saved: %zu bytes; model %.2f ms, text %.2f ms, write+sync %.2f ms", len,
                  ms_between(&t0, &t1), ms_between(&t1, &t2), ms_between(&t2, &t3));

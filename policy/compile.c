@@ -7,6 +7,7 @@
  * left out rather than widened.
  */
 #include "compile.h"
+#include "jsonutil.h"
 #include "model-priv.h"
 
 #include <errno.h>
@@ -156,9 +157,23 @@ static int endpoint_rules(const struct pb_model *m, struct pb_grants_builder *b,
         const struct pb_interface *f = pb_catalogue_lookup(m->cat, e->interface);
         if (!f)
                 return 0;
-        if (!connected)
-                return emit(b, x, f, is_slot, is_slot ? NULL : e->attrs, is_slot ? e->attrs : NULL,
-                            ep);
+        if (!connected && is_slot)
+                return emit(b, x, f, true, NULL, e->attrs, ep);
+        if (!connected) {
+                /* Unconnected rules grant nothing; they let the audit log name
+                 * this plug. Rules that depend on the slot (serial-port's path)
+                 * are emitted for every slot it could be connected to. */
+                int ret = emit(b, x, f, false, e->attrs, NULL, ep);
+                for (size_t i = 0; ret == 0 && i < m->n_snaps; i++) {
+                        const struct pb_snap_info *si = m->snaps[i].info;
+                        for (size_t j = 0; ret == 0 && j < si->n_slots; j++)
+                                if (strcmp(si->slots[j].interface, e->interface) == 0 &&
+                                    !pbj_empty(si->slots[j].attrs))
+                                        ret =
+                                            emit(b, x, f, false, e->attrs, si->slots[j].attrs, ep);
+                }
+                return ret;
+        }
         for (size_t i = 0; i < m->n_conns; i++) {
                 const struct pb_conn *c = &m->conns[i];
                 const char *cs = is_slot ? c->ref.slot_snap : c->ref.plug_snap;

@@ -223,6 +223,10 @@ static void test_serial_and_slots(struct pb_catalogue *cat)
                             NULL) == 1);
         struct pb_grants *g = compile(m, "minicom");
         PB_CHECK(pb_grants_device(g, "ttyS0") == 0);
+        /* Not connected, but the audit log can still say which plug would. */
+        const struct pb_grants_endpoint *w = pb_grants_device_would_grant(g, "ttyS0", RW);
+        PB_CHECK(w && strcmp(w->interface, "serial-port") == 0 && !w->connected);
+        PB_CHECK(pb_grants_device_would_grant(g, "kvm", RW) == NULL);
         pb_grants_unref(g);
         connect(m, "minicom", "s1", "gizmo", "ser0");
         g = compile(m, "minicom");

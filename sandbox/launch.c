@@ -318,18 +318,29 @@ int main(int argc, char **argv)
          * A hang-up on the channel means the broker is gone: end the sandbox. */
         char line[64];
         size_t used = 0;
+        int app_status = -1; /* -1: not known yet, -2: init died without one */
         bool chan_open = true;
         for (;;) {
-                struct pollfd p[3] = {{.fd = pidfd, .events = POLLIN},
+                struct pollfd p[4] = {{.fd = pidfd, .events = POLLIN},
                                       {.fd = sfd, .events = POLLIN},
-                                      {.fd = chan_open ? chan : -1, .events = POLLIN}};
-                if (poll(p, 3, -1) < 0) {
+                                      {.fd = chan_open ? chan : -1, .events = POLLIN},
+                                      {.fd = app_status == -1 ? pfd[0] : -1, .events = POLLIN}};
+                if (poll(p, 4, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         die_errno("poll");
                 }
                 if (p[0].revents)
                         break;
+                /* The app's status comes before init has finished exiting:
+                 * report it at once, the namespaces are torn down after. */
+                if (p[3].revents) {
+                        if (read(pfd[0], &app_status, sizeof(app_status)) ==
+                            (ssize_t)sizeof(app_status))
+                                report(chan, "exit %d\n", app_status);
+                        else
+                                app_status = -2; /* init died without a status */
+                }
                 if (p[1].revents & POLLIN) {
                         struct signalfd_siginfo si;
                         if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
@@ -364,14 +375,16 @@ int main(int argc, char **argv)
                                 used = 0; /* garbage without newline: drop it */
                 }
         }
-        int st = 0, app_status = -1;
+        int st = 0;
         while (waitpid(init, &st, 0) < 0 && errno == EINTR)
                 ;
-        if (read(pfd[0], &app_status, sizeof(app_status)) != (ssize_t)sizeof(app_status)) {
+        if (app_status == -1 &&
+            read(pfd[0], &app_status, sizeof(app_status)) == (ssize_t)sizeof(app_status))
+                report(chan, "exit %d\n", app_status);
+        if (app_status < 0) {
                 report(chan, "error sandbox setup failed\n");
                 _exit(PB_LAUNCH_SETUP_FAILED);
         }
-        report(chan, "exit %d\n", app_status);
         pb_spec_free(s);
         _exit(WIFEXITED(app_status) ? WEXITSTATUS(app_status) : 128 + WTERMSIG(app_status));
 }

@@ -10,11 +10,20 @@
  * Arch: the filter covers the native ABI and, on x86_64, the i386 and x32
  * compat ABIs (libseccomp emits the arch check and per-arch numbers); any
  * other arch is killed (SCMP_FLTATR_ACT_BADARCH).
+ *
+ * libseccomp compiles it at build time (pb-seccomp-gen, run by meson, exports
+ * the BPF into seccomp-filter.h); the launcher only loads the program
+ * (seccomp-load.c). Compiling three ABIs' worth of conditional rules took
+ * ~1.4 ms of every launch.
  */
-#include "launcher.h"
+#include "seccomp-rules.h"
+
+#include <errno.h>
+#define PB_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include <stdarg.h>
+#include <stdio.h>
 
 #include <linux/sched.h>
-#include <seccomp.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -58,12 +67,29 @@ static const unsigned long bad_persona[] = {
     0x0200000 /* ADDR_COMPAT_LAYOUT */, 0x0400000 /* READ_IMPLIES_EXEC */,
     0x0800000 /* ADDR_LIMIT_32BIT */,   0x8000000 /* ADDR_LIMIT_3GB */};
 
+static char *errbuf;
+static size_t errlen;
+static int failed;
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void die(const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        if (!failed)
+                vsnprintf(errbuf, errlen, fmt, ap);
+        va_end(ap);
+        failed = 1;
+}
+
 static void rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigned n,
                  const struct scmp_arg_cmp *cmp)
 {
         int nr = seccomp_syscall_resolve_name(name);
-        if (nr == __NR_SCMP_ERROR)
+        if (nr == __NR_SCMP_ERROR) {
                 die("seccomp: libseccomp does not know %s", name);
+                return;
+        }
         int r = seccomp_rule_add_array(ctx, action, nr, n, cmp);
         /* -EDOM/-EINVAL for a pseudo syscall absent from every arch in the
          * filter (e.g. vm86 on x86_64 alone) is fine: nothing to deny. */
@@ -71,11 +97,16 @@ static void rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigne
                 die("seccomp: cannot add a rule for %s: %s", name, strerror(-r));
 }
 
-void pb_seccomp_apply(void)
+scmp_filter_ctx pb_seccomp_build(char *err, size_t len)
 {
+        errbuf = err;
+        errlen = len;
+        failed = 0;
         scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-        if (!ctx)
+        if (!ctx) {
                 die("seccomp_init failed");
+                return NULL;
+        }
         if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) < 0)
                 die("seccomp: cannot set the bad-arch action");
         if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
@@ -137,8 +168,9 @@ void pb_seccomp_apply(void)
                 }
         }
 
-        int r = seccomp_load(ctx);
-        seccomp_release(ctx);
-        if (r < 0)
-                die("seccomp_load: %s", strerror(-r));
+        if (failed) {
+                seccomp_release(ctx);
+                return NULL;
+        }
+        return ctx;
 }

@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The seccomp rules (seccomp.c), built with libseccomp by pb-seccomp-gen. */
+#pragma once
+
+#include <seccomp.h>
+#include <stddef.h>
+
+/* The filter, or NULL with a message in err. */
+scmp_filter_ctx pb_seccomp_build(char *err, size_t len);

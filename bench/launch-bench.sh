@@ -57,7 +57,7 @@ print(f"plugboard / bwrap = {med['plugboard'] / med['bwrap']:.2f}x (goal <= 1.5x
 PY
 
 # is-connected round trip, on the control socket of a running sandbox
-"$build/cli/plugboard" run bench-true.hold &
+"$build/cli/plugboard" run bench-true.hold 2>/dev/null &
 hold=$!
 sock=
 for _ in $(seq 200); do

@@ -8,6 +8,7 @@
  */
 #include "sandbox.h"
 #include "sandbox-spec.h"
+#include "portals.h"
 #include "portals/control.h"
 #include "common/log.h"
 
@@ -31,6 +32,7 @@ struct pb_sandboxes {
         char *runtime_dir;
         pthread_mutex_t lock; /* the list; leaf lock (never held while calling the broker) */
         struct pb_sandbox *list;
+        struct pb_portals *portals; /* NULL: no audio/X11 portals (logged) */
 };
 
 struct pb_sandbox {
@@ -43,6 +45,7 @@ struct pb_sandbox {
         int chan;
         char *dir; /* runtime_dir/sandbox/<id>: the control socket lives here */
         struct pb_control *ctl;
+        struct pb_portals_sandbox *psb;
         struct pb_enforcer enf;
         bool enf_added;
         pthread_mutex_t lock; /* grants, init */
@@ -71,6 +74,11 @@ struct pb_sandboxes *pb_sandboxes_new(struct pb_broker *b, const char *runtime_d
         }
         r->b = b;
         pthread_mutex_init(&r->lock, NULL);
+        struct pb_error err = {0};
+        if (pb_portals_new(b, NULL, &r->portals, &err) < 0) {
+                pb_warn("sandbox: no audio/X11 portals: %s", err.msg);
+                r->portals = NULL;
+        }
         _cleanup_free_ char *d = NULL;
         if (asprintf(&d, "%s/sandbox", runtime_dir) >= 0) {
                 mkdir(runtime_dir, 0755);
@@ -89,7 +97,10 @@ void pb_sandboxes_free(struct pb_sandboxes *r)
         for (struct pb_sandbox *s = r->list; s; s = s->next)
                 if (s->launcher > 0)
                         kill(s->launcher, SIGKILL);
+        bool idle = r->list == NULL;
         pthread_mutex_unlock(&r->lock);
+        if (idle)
+                pb_portals_free(r->portals); /* else left: the daemon is exiting */
         pthread_mutex_destroy(&r->lock);
         free(r->runtime_dir);
         free(r);
@@ -269,6 +280,15 @@ static int peer_lookup(void *ctx, pid_t pid, char **snap, struct pb_grants **g)
 
 /* ---- start ---- */
 
+static const char *env_get(char *const *env, const char *name)
+{
+        size_t n = strlen(name);
+        for (char *const *e = env; e && *e; e++)
+                if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+                        return *e + n + 1;
+        return NULL;
+}
+
 static int user_of(uid_t uid, char **home, gid_t *gid, gid_t **groups, size_t *n_groups,
                    struct pb_error *err)
 {
@@ -307,6 +327,8 @@ static void sandbox_free(struct pb_sandbox *s)
         if (!s)
                 return;
         pb_control_stop(s->ctl);
+        if (s->psb)
+                pb_portals_detach(s->psb);
         if (s->dir)
                 rmdir(s->dir);
         if (s->chan >= 0)
@@ -432,6 +454,20 @@ int pb_sandbox_start(struct pb_sandboxes *r, const struct pb_run_request *req,
         if ((ret = pb_control_start(&cc, &s->ctl, err)) < 0)
                 goto fail;
 
+        if (r->portals) {
+                struct pb_portals_request pr = {.snap = req->snap,
+                                                .uid = cred->uid,
+                                                .gid = gid,
+                                                .pulse_server = env_get(req->env, "PULSE_SERVER"),
+                                                .display = env_get(req->env, "DISPLAY"),
+                                                .xauthority = env_get(req->env, "XAUTHORITY"),
+                                                .dir = s->dir};
+                if ((ret = pb_portals_attach(r->portals, &pr, &s->psb, err)) < 0)
+                        goto fail;
+        }
+        size_t n_extras = 0;
+        const struct pb_sandbox_extra *extras =
+            s->psb ? pb_portals_extras(s->psb, &n_extras) : NULL;
         char plugctl_buf[PATH_MAX];
         struct pb_sandbox_params p = {.snap = inst->name,
                                       .revision = inst->revision,
@@ -449,6 +485,8 @@ int pb_sandbox_start(struct pb_sandboxes *r, const struct pb_run_request *req,
                                                .home = home},
                                       .grants = g,
                                       .control_socket = sock,
+                                      .extras = extras,
+                                      .n_extras = n_extras,
                                       .plugctl = plugctl_path(plugctl_buf, sizeof(plugctl_buf))};
         if ((ret = pb_sandbox_build_spec(&p, &spec, err)) < 0)
                 goto fail;

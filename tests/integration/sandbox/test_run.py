@@ -1,0 +1,218 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""`plugboard run` through the real broker: example snaps run as the
+unprivileged test user, plugctl and Debian's snapctl inside, signals, exit
+status, pipes, terminals, and device revocation by killing the holder."""
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import REPO, binary, build_dir, run_as, start_broker
+from . import launchlib
+
+
+@pytest.fixture
+def broker(workdir):
+    b = start_broker(workdir)
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def snaps(broker, workdir):
+    """The probe and media-check examples, installed."""
+    d = os.path.join(workdir, "snaps")
+    os.makedirs(d)
+    for name in ("probe", "media-check"):
+        shutil.copytree(os.path.join(REPO, "examples", name), os.path.join(d, name))
+    shutil.copy(launchlib.find_built(build_dir(), "pb-probe"),
+                os.path.join(d, "probe", "bin", "pb-probe"))
+    for name in ("probe", "media-check"):
+        broker.install(os.path.join(d, name))
+    return d
+
+
+def env_of(broker):
+    return {"PLUGBOARD_SOCKET": broker.socket,
+            "PLUGBOARD_RUN_SOCKET": os.path.join(broker.workdir, "run.socket")}
+
+
+def prun(broker, user, args, **kw):
+    kw.setdefault("capture_output", True)
+    kw.setdefault("text", True)
+    kw.setdefault("timeout", 30)
+    return run_as(user, [binary("plugboard"), "run"] + list(args), env=env_of(broker), **kw)
+
+
+def ppopen(broker, user, args, **kw):
+    def demote():
+        os.setgroups([])
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+    env = {"PATH": "/usr/bin:/bin", "HOME": user.pw_dir, "LANG": "C.UTF-8"}
+    env.update(env_of(broker))
+    return subprocess.Popen([binary("plugboard"), "run"] + list(args), preexec_fn=demote,
+                            env=env, text=True, **kw)
+
+
+def test_exit_status_args_and_environment(broker, snaps, test_user):
+    r = prun(broker, test_user, ["probe", "argv", "-x", "--help", "--", "a b"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["arg[0]=-x", "arg[1]=--help", "arg[2]=--", "arg[3]=a b"]
+    assert prun(broker, test_user, ["probe.sh", "exit 7"]).returncode == 7
+    assert prun(broker, test_user, ["probe.sh", "kill -TERM $$"]).returncode == 128 + 15
+    r = prun(broker, test_user, ["probe.sh", 'id -u; echo "$SNAP|$SNAP_NAME|$SNAP_REVISION|'
+                                 '$HOME|$SNAP_USER_DATA|$XDG_RUNTIME_DIR"; '
+                                 'test -n "$SNAP_COOKIE" && echo cookie'])
+    assert r.returncode == 0, r.stderr
+    home = test_user.pw_dir
+    assert r.stdout.splitlines() == [
+        str(test_user.pw_uid),
+        f"/snap/probe/x1|probe|x1|{home}|{home}/snap/probe/x1|/run/user/{test_user.pw_uid}",
+        "cookie"]
+
+
+def test_refusals(broker, snaps, test_user):
+    r = prun(broker, test_user, ["nosuchsnap"])
+    assert r.returncode == 1 and r.stderr == 'error: snap "nosuchsnap" is not installed\n'
+    r = prun(broker, test_user, ["probe.nosuchapp"])
+    assert r.returncode == 1 and 'has no app "nosuchapp"' in r.stderr
+    r = prun(broker, test_user, [])
+    assert r.returncode == 64
+
+
+def test_pipe_without_terminal(broker, snaps, test_user):
+    r = prun(broker, test_user, ["probe.sh", "[ -t 0 ] || echo no-tty; tr a-z A-Z"],
+             input="through a pipe\n")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "no-tty\nTHROUGH A PIPE\n"
+
+
+def test_with_a_terminal(broker, snaps, test_user):
+    cmd = (f"PLUGBOARD_RUN_SOCKET={env_of(broker)['PLUGBOARD_RUN_SOCKET']} "
+           f"{binary('plugboard')} run probe.sh '[ -t 0 ] && [ -t 1 ] && echo on-a-tty; exit 5'")
+    r = run_as(test_user, ["script", "-qec", cmd, "/dev/null"], capture_output=True,
+               text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert "on-a-tty" in r.stdout
+    assert r.returncode == 5
+
+
+def test_signal_relayed_to_the_app(broker, snaps, test_user):
+    p = ppopen(broker, test_user, ["probe.sh", "trap 'echo got-int; exit 9' INT; echo ready; "
+                                   "while :; do sleep 0.1; done"], stdout=subprocess.PIPE)
+    assert p.stdout.readline() == "ready\n"
+    p.send_signal(signal.SIGINT)
+    out, _ = p.communicate(timeout=20)
+    assert out == "got-int\n" and p.returncode == 9
+    p = ppopen(broker, test_user, ["probe.sh", "echo ready; exec sleep 60"],
+               stdout=subprocess.PIPE)
+    assert p.stdout.readline() == "ready\n"
+    p.send_signal(signal.SIGTERM)
+    p.communicate(timeout=20)
+    assert p.returncode == 128 + signal.SIGTERM
+
+
+def _alive(marker):
+    return subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 0
+
+
+def test_killed_client_ends_the_sandbox(broker, snaps, test_user):
+    marker = "sleep 4321.5"
+    p = ppopen(broker, test_user, ["probe.sh", f"echo ready; exec {marker}"],
+               stdout=subprocess.PIPE)
+    assert p.stdout.readline() == "ready\n"
+    assert _alive(marker)
+    p.kill()
+    p.wait()
+    deadline = time.monotonic() + 10
+    while _alive(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(marker)
+
+
+def test_media_check_example_asks_plugctl(broker, snaps, test_user):
+    r = prun(broker, test_user, ["media-check"])
+    assert r.returncode == 1
+    assert "please connect removable-media" in r.stderr
+    broker.cli(["connect", "media-check:removable-media"], check=True)
+    r = prun(broker, test_user, ["media-check"])
+    assert r.returncode == 0 and "removable-media is connected" in r.stdout
+
+
+def test_plugctl_wait_returns_when_connected(broker, snaps, test_user):
+    p = ppopen(broker, test_user, ["media-check", "--wait", "60"], stdout=subprocess.PIPE,
+               stderr=subprocess.PIPE)
+    assert "please connect removable-media" in p.stderr.readline()
+    with pytest.raises(subprocess.TimeoutExpired):
+        p.wait(timeout=0.5)  # blocked in plugctl wait
+    broker.cli(["connect", "media-check:removable-media"], check=True)
+    out, _ = p.communicate(timeout=20)
+    assert p.returncode == 0 and "removable-media is now connected" in out
+
+
+def test_debian_snapctl_inside(broker, snaps, test_user):
+    r = prun(broker, test_user, ["probe.sh",
+                                 "for p in network camera nope ''; do snapctl is-connected $p; "
+                                 "echo rc=$?; done; plugctl is-connected --list"])
+    assert r.stdout.splitlines() == ["rc=0", "rc=1", "rc=1", "rc=1", "home", "network"]
+    assert r.stderr.splitlines() == [
+        'error: error running snapctl: snap "probe" has no plug or slot named "nope"',
+        "error: error running snapctl: must specify either a plug/slot name or --list"]
+
+
+def test_spoofed_cookie_still_answers_for_own_snap(broker, snaps, test_user):
+    """The probe presents media-check's real cookie (its sandbox id) and still
+    gets answers about its own plugs: the socket is the identity."""
+    other = ppopen(broker, test_user, ["media-check", "--wait", "60"], stderr=subprocess.PIPE)
+    assert "please connect" in other.stderr.readline()  # media-check runs, blocked
+    ids = os.listdir(os.path.join(broker.workdir, "sandbox"))
+    assert len(ids) == 1
+    r = prun(broker, test_user, ["probe.sh",
+                                 f"export SNAP_COOKIE={ids[0]}; snapctl is-connected --list; "
+                                 "snapctl is-connected network; echo rc=$?"])
+    # probe's plugs (media-check has no network plug and nothing else connected)
+    assert r.stdout == "home\nnetwork\nrc=0\n", r.stderr
+    other.kill()
+    other.wait()
+
+
+def test_broker_sockets_unreachable_inside(broker, snaps, test_user):
+    run_sock = env_of(broker)["PLUGBOARD_RUN_SOCKET"]
+    r = prun(broker, test_user, ["probe", "none", "--connect", broker.socket,
+                                 "--connect", run_sock, "--connect", "/run/plugboard/run.socket"])
+    assert r.returncode == 0, r.stderr
+    assert all(l.endswith(" ENOENT") for l in r.stdout.splitlines()), r.stdout
+    assert len(r.stdout.splitlines()) == 3
+
+
+def test_device_holder_killed_on_revoking_publish(broker, snaps, test_user):
+    """/dev/fuse is not granted to the probe; an app holding it open is
+    killed at the next publish (no revoke() for device fds), while an app
+    holding only allowed fds carries on."""
+    with open("/dev/fuse", "rb") as dev:
+        p = ppopen(broker, test_user, ["probe.sh", "echo started; exec sleep 60"],
+                   stdin=dev, stdout=subprocess.PIPE)
+    assert p.stdout.readline() == "started\n"
+    q = ppopen(broker, test_user, ["probe.sh", "echo started; read x; echo done-$x"],
+               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert q.stdout.readline() == "started\n"
+    broker.cli(["connect", "probe:camera"], check=True)  # a publish for the probe snap
+    p.communicate(timeout=20)
+    assert p.returncode == 128 + signal.SIGKILL
+    out, _ = q.communicate(input="ok\n", timeout=20)
+    assert q.returncode == 0 and out == "done-ok\n"
+
+
+def test_portal_sockets_and_environment(broker, snaps, test_user, workdir):
+    """The portals' sockets are bound into the sandbox and named by
+    PULSE_SERVER (the portals part's proxies; their behaviour is tested in
+    tests/integration/portals)."""
+    r = prun(broker, test_user, ["probe.sh",
+                                 'echo "$PULSE_SERVER"; s=${PULSE_SERVER#unix:}; '
+                                 '[ -S "$s" ] && echo socket'])
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("unix:/") and lines[1] == "socket", (r.stdout, r.stderr)

@@ -598,11 +598,14 @@ static void side_event(struct pb_loop_watch *w, uint32_t events)
                                 conn_close(c, n == 0 ? "end of stream" : "read failed");
                                 return;
                         }
+                        size_t space = RBUF_SIZE - s->rlen;
                         s->rlen += (size_t)n;
                         if (parse(s) < 0) {
                                 conn_close(c, "protocol error");
                                 return;
                         }
+                        if ((size_t)n < space)
+                                break; /* drained; epoll is level-triggered */
                 }
                 if (!c->closed && (flush(&c->client) < 0 || flush(&c->server) < 0)) {
                         conn_close(c, "write failed");

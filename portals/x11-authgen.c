@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * pb-x11-authgen: asks the X server for a new authorization with the
- * SECURITY extension, as `xauth generate ... untrusted timeout 0` does, and
+ * SECURITY extension, as `xauth generate ... untrusted` does, and
  * prints it; or revokes one.
  *
  *   pb-x11-authgen generate UID GID DISPLAY XAUTHORITY trusted|untrusted
@@ -26,6 +26,8 @@ static int drop_to(const char *uid_s, const char *gid_s)
 {
         uid_t uid = (uid_t)strtoul(uid_s, NULL, 10);
         gid_t gid = (gid_t)strtoul(gid_s, NULL, 10);
+        if (uid == (uid_t)-1)
+                return 0; /* the caller is the proxy's own user */
         if (getuid() != 0)
                 return getuid() == uid ? 0 : -1;
         if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
@@ -69,9 +71,16 @@ int main(int argc, char **argv)
         in.name = (char *)"MIT-MAGIC-COOKIE-1";
         in.name_length = (unsigned short)strlen(in.name);
         XSecurityAuthorizationAttributes attrs = {0};
-        /* timeout 0: never expires (the server default would be 60 s after the
-         * last client using it disconnects). */
-        attrs.timeout = 0;
+        /* The timeout starts when the last client using the authorization
+         * disconnects (and at creation). 0 does NOT mean "never": the X
+         * server then starts a 0 ms timer on the first disconnect and the
+         * cookie dies (security.c SecurityClientState, verified on Xvfb), so
+         * a sandbox's second connection would fail. Too large a value
+         * crashes the server (2^32-1 s aborted Xvfb 21.1.7: the milliseconds
+         * overflow a signed int in its timer code), so 2,000,000 s (23 days,
+         * 2e9 ms < 2^31): a sandbox idle on X that long must reconnect after a
+         * restart. The broker revokes it when the sandbox ends. */
+        attrs.timeout = 2000000u;
         attrs.trust_level =
             strcmp(argv[6], "trusted") ? XSecurityClientUntrusted : XSecurityClientTrusted;
         XSecurityAuthorization id = 0;

@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Portals benchmark (issue 5), in one run: the direct socket, `socat -b 262144`
+# (the dumb-proxy anchor) and the plugboard proxy (pb-portal-harness).
+#
+#   bench/portals-bench.sh [BUILD_DIR] [ROUNDS]     (as root)
+#
+# X11 (Xvfb, 500x500 32-bit image, bench/xrtt.c): XSync round trip, PutImage
+# and GetImage; each path runs ROUNDS times (default 3), interleaved; medians.
+# The client always runs the same way: a private mount namespace whose
+# /tmp/.X11-unix/X0 is the socket under test (the proxy's client is untrusted,
+# as in a sandbox; direct and socat use the trusted cookie).
+# PulseAudio (private server, null sink): paplay of a 10 s file (direct with
+# memfd, socat with the client's SHM disabled - it fails otherwise - and the
+# proxy with a default client); revocation latency of a recording (publish
+# time as measured by the harness, and until parec has exited).
+set -euo pipefail
+B=$(realpath "${1:-build}")
+ROUNDS=${2:-3}
+W=$(mktemp -d /var/tmp/pbbench-XXXXXX)
+chmod 755 "$W"
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+# A harness driven through a FIFO (bash allows one coprocess at a time).
+# start_harness NAME ARGS...; then hcmd NAME "line" prints the reply line.
+start_harness() {
+	local name=$1; shift
+	mkfifo "$W/$name.in"
+	"$B/portals/pb-portal-harness" "$@" < "$W/$name.in" > "$W/$name.out" 2>"$W/$name.err" &
+	PIDS+=($!)
+	eval "exec {${name}_fd}>\"\$W/\$name.in\""
+	for _ in $(seq 300); do grep -q '^ready$' "$W/$name.out" 2>/dev/null && return 0; sleep 0.05; done
+	echo "harness $name did not start: $(cat "$W/$name.err")" >&2
+	exit 1
+}
+hcmd() {
+	local name=$1 fdvar="${1}_fd" n
+	n=$(wc -l < "$W/$name.out")
+	echo "$2" >&"${!fdvar}"
+	while [ "$(wc -l < "$W/$name.out")" -le "$n" ]; do sleep 0.001; done
+	tail -1 "$W/$name.out"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# ---------------------------------------------------------------- X11
+COOKIE=$(xxd -l 16 -p /dev/urandom)
+xauth -f "$W/xauth" add :0 . "$COOKIE"
+Xvfb -displayfd 4 -auth "$W/xauth" -nolisten tcp -nolisten local -noreset \
+	-screen 0 1024x768x24 4>"$W/displayfd" 2>"$W/xvfb.log" &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q . "$W/displayfd" 2>/dev/null && break; sleep 0.1; done
+N=$(head -1 "$W/displayfd")
+XAUTHORITY="$W/xauth" xauth add ":$N" . "$COOKIE"
+
+socat -b 262144 UNIX-LISTEN:"$W/x-socat",fork UNIX-CONNECT:/tmp/.X11-unix/X"$N" &
+PIDS+=($!)
+start_harness XH --x11 "$W/x-proxy" ":$N" "$W/xauth" "$W/x-sandbox.xauth" --grants x11
+# The same proxy with the administrator's trusted opt-out, and a direct
+# untrusted client: they separate the proxy's cost from the X server's cost
+# of checking an untrusted client's requests (SECURITY extension).
+start_harness XT --x11 "$W/x-proxyt" ":$N" "$W/xauth" "$W/x-sandboxt.xauth" --trusted \
+	--grants x11
+XAUTHORITY="$W/xauth" xauth -f "$W/xauth-untrusted" generate ":$N" . untrusted timeout 0 \
+	>/dev/null 2>&1
+XAUTHORITY="$W/xauth-untrusted" xauth add :0 . \
+	"$(XAUTHORITY="$W/xauth-untrusted" xauth list ":$N" | awk '{print $3}')"
+for _ in $(seq 50); do [ -S "$W/x-socat" ] && break; sleep 0.1; done
+
+xrun() { # SOCKET AUTHFILE
+	# The socket is first bound aside: it may itself live in /tmp/.X11-unix.
+	: > "$W/x-bind"
+	unshare -m --propagation private sh -c '
+		mount --bind "$1" "$4" && mount -t tmpfs pbbench /tmp/.X11-unix &&
+		: > /tmp/.X11-unix/X0 && mount --bind "$4" /tmp/.X11-unix/X0 &&
+		DISPLAY=:0 XAUTHORITY="$2" exec "$3" 7' sh "$1" "$2" "$B/bench/xrtt" "$W/x-bind"
+}
+PATHS="direct socat proxy direct-untrusted proxy-trusted"
+for p in $PATHS; do : > "$W/x-$p.txt"; done
+for _ in $(seq "$ROUNDS"); do
+	xrun /tmp/.X11-unix/X"$N" "$W/xauth" >> "$W/x-direct.txt"
+	xrun "$W/x-socat" "$W/xauth" >> "$W/x-socat.txt"
+	xrun "$W/x-proxy" "$W/x-sandbox.xauth" >> "$W/x-proxy.txt"
+	xrun /tmp/.X11-unix/X"$N" "$W/xauth-untrusted" >> "$W/x-direct-untrusted.txt"
+	xrun "$W/x-proxyt" "$W/x-sandboxt.xauth" >> "$W/x-proxy-trusted.txt"
+done
+field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" "$1" | median; }
+echo "X11 (Xvfb :$N, medians of $ROUNDS runs x 7 rounds)"
+printf '%-17s %12s %14s %14s\n' path "XSync µs" "PutImage MB/s" "GetImage MB/s"
+for p in $PATHS; do
+	printf '%-17s %12s %14s %14s\n' "$p" "$(field "$W/x-$p.txt" rtt_us)" \
+		"$(field "$W/x-$p.txt" put_MBps)" "$(field "$W/x-$p.txt" get_MBps)"
+done
+d_rtt=$(field "$W/x-direct.txt" rtt_us); d_put=$(field "$W/x-direct.txt" put_MBps)
+d_get=$(field "$W/x-direct.txt" get_MBps)
+for p in socat proxy proxy-trusted; do
+	awk -v p="$p" -v r="$(field "$W/x-$p.txt" rtt_us)" -v pu="$(field "$W/x-$p.txt" put_MBps)" \
+		-v g="$(field "$W/x-$p.txt" get_MBps)" -v dr="$d_rtt" -v dp="$d_put" -v dg="$d_get" \
+		'BEGIN {printf "ratio %-13s round trip %.2fx direct, PutImage %.2fx, GetImage %.2fx\n",
+			p, r/dr, pu/dp, g/dg}'
+done
+
+# ---------------------------------------------------------------- PulseAudio
+mkdir -p "$W/pa/home" "$W/pa/run" "$W/pa/state"
+HOME="$W/pa/home" PULSE_RUNTIME_PATH="$W/pa/run" PULSE_STATE_PATH="$W/pa/state" \
+	pulseaudio -n --daemonize=no --exit-idle-time=-1 --disallow-exit --use-pid-file=no \
+	--log-target=stderr -L module-null-sink \
+	-L "module-native-protocol-unix socket=$W/pa/native auth-anonymous=1" 2>"$W/pa.log" &
+PIDS+=($!)
+export HOME="$W/pa/home"
+for _ in $(seq 100); do PULSE_SERVER="unix:$W/pa/native" pactl info >/dev/null 2>&1 && break; sleep 0.1; done
+sox -n -r 44100 -c 2 -b 16 "$W/tone10.wav" synth 10 sine 440 vol 0.5
+printf 'enable-shm = no\n' > "$W/noshm.conf"
+socat -b 262144 UNIX-LISTEN:"$W/pa-socat",fork UNIX-CONNECT:"$W/pa/native" &
+PIDS+=($!)
+start_harness PH --pulse "$W/pa-proxy" "$W/pa/native" --grants audio-playback,audio-record
+for _ in $(seq 50); do [ -S "$W/pa-socat" ] && break; sleep 0.1; done
+
+wall() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N);
+	awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b-a}'; }
+echo
+echo "PulseAudio: paplay of a 10 s file, wall seconds"
+dp=$(PULSE_SERVER="unix:$W/pa/native" wall paplay "$W/tone10.wav")
+sp=$(PULSE_SERVER="unix:$W/pa-socat" PULSE_CLIENTCONFIG="$W/noshm.conf" wall paplay "$W/tone10.wav")
+pp=$(PULSE_SERVER="unix:$W/pa-proxy" wall paplay "$W/tone10.wav")
+printf 'direct (memfd) %s s | socat -b 262144 (client SHM off) %s s | proxy %s s\n' "$dp" "$sp" "$pp"
+awk -v d="$dp" -v p="$pp" 'BEGIN {printf "proxy vs direct: %+.2f %%\n", (p-d)/d*100}'
+
+echo
+echo "Revocation of a live recording (5 runs): publish time | until parec exited"
+: > "$W/revoke.txt"
+for _ in 1 2 3 4 5; do
+	hcmd PH "grants audio-playback,audio-record" >/dev/null
+	PULSE_SERVER="unix:$W/pa-proxy" parec --latency-msec=50 --device=null.monitor >/dev/null 2>&1 &
+	rec=$!
+	for _ in $(seq 200); do
+		[ "$(PULSE_SERVER="unix:$W/pa/native" pactl list short source-outputs | wc -l)" = 1 ] && break
+		sleep 0.02
+	done
+	t0=$(date +%s%N)
+	us=$(hcmd PH "grants audio-playback" | awk '{print $2}')
+	wait "$rec" || true
+	t1=$(date +%s%N)
+	echo "$us $(( (t1 - t0) / 1000 ))" >> "$W/revoke.txt"
+done
+awk '{printf "  %.2f ms | %.2f ms\n", $1/1000, $2/1000}' "$W/revoke.txt"

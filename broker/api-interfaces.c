@@ -22,13 +22,30 @@ struct pb_response *pb_api_get_interfaces(struct pb_request *r)
             .plugs = query_true(r, "plugs"),
             .slots = query_true(r, "slots"),
         };
+        _cleanup_free_ char *key =
+            pb_strdupf("interfaces\n%s\n%s\n%d%d%d", q.select ? q.select : "\x01",
+                       q.names ? q.names : "\x01", q.doc, q.plugs, q.slots);
+        if (!key)
+                return pb_response_error(500, NULL, NULL, "out of memory");
         struct pb_perror perr = {0};
+        struct pb_response *resp;
+        size_t len = 0;
         pthread_mutex_lock(&b->lock);
-        json_object *res = pb_model_interfaces_json(b->model, &q, &perr);
+        const char *cached = pb_cache_get(&b->listings, key, b->model_seq, &len);
+        if (cached) {
+                resp = pb_response_sync_text(cached, len);
+        } else {
+                _cleanup_free_ char *text = pb_model_interfaces_text(b->model, &q, &perr);
+                if (text) {
+                        len = strlen(text);
+                        pb_cache_put(&b->listings, key, b->model_seq, text, len);
+                        resp = pb_response_sync_text(text, len);
+                } else {
+                        resp = pb_response_perror(&perr);
+                }
+        }
         pthread_mutex_unlock(&b->lock);
-        if (!res)
-                return pb_response_perror(&perr);
-        return pb_response_sync(res);
+        return resp;
 }
 
 struct ref {

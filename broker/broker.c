@@ -171,6 +171,7 @@ int pb_broker_init(struct pb_broker *b, const struct pb_broker_config *cfg, stru
 void pb_broker_fini(struct pb_broker *b)
 {
         pb_changes_destroy(b);
+        pb_cache_clear(&b->listings);
         if (b->model)
                 pb_model_free(b->model);
         if (b->cat)

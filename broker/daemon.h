@@ -8,6 +8,7 @@
 #include "broker.h"
 #include "audit.h"
 #include "changes.h"
+#include "cache.h"
 #include "policy/catalogue.h"
 #include "policy/declarations.h"
 #include "policy/model.h"
@@ -41,6 +42,7 @@ struct pb_broker {
          * includes, the journal holds the ones after (broker/journal.h). */
         uint64_t model_seq;
         int journal_fd;
+        struct pb_cache listings; /* broker/cache.h */
         size_t journal_records;
 
         struct pb_changes changes;

@@ -11,6 +11,8 @@
 struct pb_response {
         int status;
         json_object *doc;
+        char *text; /* a whole envelope as text, instead of doc */
+        size_t len;
 };
 
 static const char *status_text(int status)
@@ -69,6 +71,26 @@ struct pb_response *pb_response_sync(json_object *result)
         return envelope(200, "sync", result);
 }
 
+struct pb_response *pb_response_sync_text(const char *result, size_t len)
+{
+        static const char head[] = "{\"type\":\"sync\",\"status-code\":200,\"status\":\"OK\","
+                                   "\"result\":";
+        struct pb_response *resp = calloc(1, sizeof(*resp));
+        char *text = malloc(sizeof(head) - 1 + len + 2);
+        if (!resp || !text) {
+                free(resp);
+                free(text);
+                return NULL;
+        }
+        memcpy(text, head, sizeof(head) - 1);
+        memcpy(text + sizeof(head) - 1, result, len);
+        memcpy(text + sizeof(head) - 1 + len, "}", 2);
+        resp->status = 200;
+        resp->text = text;
+        resp->len = sizeof(head) - 1 + len + 1;
+        return resp;
+}
+
 struct pb_response *pb_response_async(uint64_t change_id)
 {
         struct pb_response *resp = envelope(202, "async", NULL);
@@ -102,6 +124,7 @@ void pb_response_free(struct pb_response *resp)
         if (!resp)
                 return;
         json_object_put(resp->doc);
+        free(resp->text);
         free(resp);
 }
 
@@ -112,6 +135,10 @@ int pb_response_status(const struct pb_response *resp)
 
 char *pb_response_body(const struct pb_response *resp, size_t *len)
 {
+        if (resp->text) {
+                *len = resp->len;
+                return strndup(resp->text, resp->len);
+        }
         const char *s = pb_json_text(resp->doc, len);
         return s ? strndup(s, *len) : NULL;
 }

@@ -48,6 +48,8 @@ json_object *pb_request_json(const struct pb_request *r, const char *what,
 /* 200 {"type":"sync",...,"result":result}; takes ownership of result (NULL
  * means JSON null). */
 struct pb_response *pb_response_sync(json_object *result);
+/* The same around a result already serialised as JSON text (copied). */
+struct pb_response *pb_response_sync_text(const char *result, size_t len);
 /* 202 {"type":"async",...,"change":"ID"} */
 struct pb_response *pb_response_async(uint64_t change_id);
 /* {"type":"error","status-code":status,"result":{"message","kind","value"}};

@@ -84,7 +84,8 @@ static long dechunk(char *buf, size_t len)
         }
 }
 
-static int parse(char *raw, size_t len, struct pb_reply *out)
+/* Split an HTTP response in place: status and the (de-chunked) body. */
+static int http_body(char *raw, size_t len, int *status, char **body_out, size_t *body_len_out)
 {
         char *hdr_end = strstr(raw, "\r\n\r\n");
         if (!hdr_end || strncmp(raw, "HTTP/1.", 7) != 0)
@@ -92,7 +93,7 @@ static int parse(char *raw, size_t len, struct pb_reply *out)
         *hdr_end = '\0';
         char *body = hdr_end + 4;
         size_t body_len = len - (size_t)(body - raw);
-        out->http_status = atoi(raw + 9);
+        *status = atoi(raw + 9);
         bool chunked = false;
         for (char *line = strstr(raw, "\r\n"); line; line = strstr(line, "\r\n")) {
                 line += 2;
@@ -106,6 +107,23 @@ static int parse(char *raw, size_t len, struct pb_reply *out)
                 body_len = (size_t)n;
         }
         body[body_len] = '\0';
+        *body_out = body;
+        *body_len_out = body_len;
+        return 0;
+}
+
+static int parse(char *raw, size_t len, struct pb_reply *out)
+{
+        char *body = NULL;
+        size_t body_len = 0;
+        int r = http_body(raw, len, &out->http_status, &body, &body_len);
+        if (r < 0)
+                return r;
+        return pb_reply_parse_body(body, out);
+}
+
+int pb_reply_parse_body(const char *body, struct pb_reply *out)
+{
         out->doc = json_tokener_parse(body);
         if (!out->doc || !json_object_is_type(out->doc, json_type_object))
                 return -EBADMSG;
@@ -128,8 +146,8 @@ static int parse(char *raw, size_t len, struct pb_reply *out)
         return 0;
 }
 
-static int request_once(const char *method, const char *path, const char *body,
-                        struct pb_reply *out)
+static int request_raw(const char *method, const char *path, const char *body, char **bufp,
+                       size_t *lenp)
 {
         _cleanup_fd_ int fd = dial();
         if (fd < 0)
@@ -171,7 +189,42 @@ static int request_once(const char *method, const char *path, const char *body,
                 len += (size_t)k;
         }
         buf[len] = '\0';
-        return parse(buf, len, out);
+        *bufp = steal_pointer(&buf);
+        *lenp = len;
+        return 0;
+}
+
+static int request_once(const char *method, const char *path, const char *body,
+                        struct pb_reply *out)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int r = request_raw(method, path, body, &buf, &len);
+        return r < 0 ? r : parse(buf, len, out);
+}
+
+static void report(int r, const char *method, const char *path)
+{
+        if (r == -EBADMSG)
+                fprintf(stderr, "error: cannot communicate with server: malformed response\n");
+        else
+                fprintf(stderr, "error: cannot communicate with server: %s %s: dial unix %s: %s\n",
+                        method, path, pb_socket_path(), strerror(-r));
+}
+
+int pb_request_text(const char *method, const char *path, int *status, char **buf, char **body,
+                    size_t *body_len)
+{
+        size_t len = 0;
+        int r = request_raw(method, path, NULL, buf, &len);
+        if (r == 0)
+                r = http_body(*buf, len, status, body, body_len);
+        if (r < 0) {
+                free(*buf);
+                *buf = NULL;
+                report(r, method, path);
+        }
+        return r;
 }
 
 int pb_request(const char *method, const char *path, const char *body, struct pb_reply *out)
@@ -180,13 +233,7 @@ int pb_request(const char *method, const char *path, const char *body, struct pb
         int r = request_once(method, path, body, out);
         if (r < 0) {
                 pb_reply_clear(out);
-                if (r == -EBADMSG)
-                        fprintf(stderr,
-                                "error: cannot communicate with server: malformed response\n");
-                else
-                        fprintf(stderr,
-                                "error: cannot communicate with server: %s %s: dial unix %s: %s\n",
-                                method, path, pb_socket_path(), strerror(-r));
+                report(r, method, path);
         }
         return r;
 }

@@ -26,5 +26,13 @@ void pb_reply_clear(struct pb_reply *r);
  * (a message is printed to stderr in that case). */
 int pb_request(const char *method, const char *path, const char *body, struct pb_reply *out);
 
+/* The same without decoding JSON (for big listings): *buf (free it) holds
+ * the response, *body points into it. */
+int pb_request_text(const char *method, const char *path, int *status, char **buf, char **body,
+                    size_t *body_len);
+
+/* Decode a response body (the envelope) into *out (http_status untouched). */
+int pb_reply_parse_body(const char *body, struct pb_reply *out);
+
 /* The socket path (PLUGBOARD_SOCKET or the default). */
 const char *pb_socket_path(void);

@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* plugboard connections [--all] [SNAP]  (snap's cmd_connections.go) */
+/*
+ * plugboard connections [--all] [SNAP]  (snap's cmd_connections.go).
+ * The listing can be megabytes (10,000 connections): it is read with the
+ * allocation-free scanner (jscan.h), not json-c.
+ */
 #include "cli.h"
+#include "jscan.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 struct row {
-        const char *iface;
-        char determinant[160];
-        char plug[160];
-        char slot[160];
+        char *iface;
+        char *determinant; /* "[content]" or "" */
+        char *plug;
+        char *slot;
         const char *notes;
 };
 
@@ -18,9 +23,18 @@ static bool is_system(const char *s)
         return s && (strcmp(s, "core") == 0 || strcmp(s, "snapd") == 0 || strcmp(s, "system") == 0);
 }
 
-static void endpoint(char *buf, size_t n, const char *snap, const char *name)
+/* "snap:name", or ":name" for the system snap. */
+static char *endpoint(const struct pb_jdoc *d, size_t obj, const char *namekey)
 {
-        snprintf(buf, n, "%s:%s", is_system(snap) ? "" : (snap ? snap : ""), name ? name : "");
+        char *snap = pb_jstrdup(d, pb_jget(d, obj, "snap"));
+        char *name = pb_jstrdup(d, pb_jget(d, obj, namekey));
+        char *out = NULL;
+        if (asprintf(&out, "%s:%s", is_system(snap) ? "" : (snap ? snap : ""), name ? name : "") <
+            0)
+                out = NULL;
+        free(snap);
+        free(name);
+        return out;
 }
 
 static int cmp_row(const void *a, const void *b)
@@ -33,43 +47,106 @@ static int cmp_row(const void *a, const void *b)
         return c ? c : strcmp(x->slot, y->slot);
 }
 
-static bool jbool(json_object *o, const char *k)
+static size_t count(const struct pb_jdoc *d, size_t i)
 {
-        json_object *v;
-        return json_object_object_get_ex(o, k, &v) && json_object_get_boolean(v);
+        return i && d->tok[i].type == PB_J_ARRAY ? d->tok[i].count : 0;
 }
 
-static size_t jlen(json_object *o, const char *k)
+/* content[<attr>] for the content interface (snap's interfaceDeterminant). */
+static char *determinant(const struct pb_jdoc *d, size_t conn, const char *iface)
 {
-        json_object *v;
-        if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_array))
-                return 0;
-        return json_object_array_length(v);
+        char *out = NULL;
+        if (strcmp(iface, "content") == 0) {
+                char *v = pb_jstrdup(d, pb_jget(d, pb_jget(d, conn, "plug-attrs"), "content"));
+                if (!v || !*v) {
+                        free(v);
+                        v = pb_jstrdup(d, pb_jget(d, pb_jget(d, conn, "slot-attrs"), "content"));
+                }
+                if (v && *v && asprintf(&out, "[%s]", v) < 0)
+                        out = NULL;
+                free(v);
+        }
+        return out ? out : strdup("");
 }
 
-static json_object *jarr(json_object *o, const char *k)
+static char *str_or_empty(const struct pb_jdoc *d, size_t i)
 {
-        json_object *v;
-        if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_array))
-                return NULL;
-        return v;
+        char *s = pb_jstrdup(d, i);
+        return s ? s : strdup("");
 }
 
-/* content[<attr>] for the content interface (interfaceDeterminant). */
-static void determinant(json_object *conn, char *buf, size_t n)
+static int render(const struct pb_jdoc *d, size_t res, const char *wanted, bool all)
 {
-        buf[0] = '\0';
-        const char *iface = pb_jstr(conn, "interface");
-        if (!iface || strcmp(iface, "content") != 0)
-                return;
-        json_object *pa = NULL, *sa = NULL;
-        json_object_object_get_ex(conn, "plug-attrs", &pa);
-        json_object_object_get_ex(conn, "slot-attrs", &sa);
-        const char *v = pb_jstr(pa, "content");
-        if (!v || !*v)
-                v = pb_jstr(sa, "content");
-        if (v && *v)
-                snprintf(buf, n, "[%s]", v);
+        size_t est = pb_jget(d, res, "established"), plugs = pb_jget(d, res, "plugs"),
+               slots = pb_jget(d, res, "slots");
+        if (count(d, plugs) == 0 && count(d, slots) == 0)
+                return PB_EXIT_OK;
+        size_t cap = count(d, est) + count(d, plugs) + count(d, slots), n = 0;
+        struct row *rows = calloc(cap + 1, sizeof(*rows));
+        if (!rows)
+                return pb_fail("out of memory");
+        for (size_t c = count(d, est) ? pb_jfirst(d, est) : 0, k = 0; k < count(d, est);
+             k++, c = pb_jnext(d, c)) {
+                struct row *rw = &rows[n++];
+                rw->iface = str_or_empty(d, pb_jget(d, c, "interface"));
+                rw->determinant = determinant(d, c, rw->iface);
+                rw->plug = endpoint(d, pb_jget(d, c, "plug"), "plug");
+                rw->slot = endpoint(d, pb_jget(d, c, "slot"), "slot");
+                bool manual = pb_jtrue(d, pb_jget(d, c, "manual"));
+                bool gadget = pb_jtrue(d, pb_jget(d, c, "gadget"));
+                rw->notes = manual && gadget ? "manual,gadget"
+                            : manual         ? "manual"
+                            : gadget         ? "gadget"
+                                             : "-";
+        }
+        for (size_t p = count(d, plugs) ? pb_jfirst(d, plugs) : 0, k = 0; k < count(d, plugs);
+             k++, p = pb_jnext(d, p)) {
+                if (!all || count(d, pb_jget(d, p, "connections")))
+                        continue;
+                struct row *rw = &rows[n++];
+                rw->iface = str_or_empty(d, pb_jget(d, p, "interface"));
+                rw->determinant = strdup("");
+                rw->plug = endpoint(d, p, "plug");
+                rw->slot = strdup("-");
+                rw->notes = "-";
+        }
+        for (size_t s = count(d, slots) ? pb_jfirst(d, slots) : 0, k = 0; k < count(d, slots);
+             k++, s = pb_jnext(d, s)) {
+                if (!all || count(d, pb_jget(d, s, "connections")))
+                        continue;
+                /* Unconnected system slots are boring unless asked for. */
+                char *snap = pb_jstrdup(d, pb_jget(d, s, "snap"));
+                bool skip = !is_system(wanted) && is_system(snap);
+                free(snap);
+                if (skip)
+                        continue;
+                struct row *rw = &rows[n++];
+                rw->iface = str_or_empty(d, pb_jget(d, s, "interface"));
+                rw->determinant = strdup("");
+                rw->plug = strdup("-");
+                rw->slot = endpoint(d, s, "slot");
+                rw->notes = "-";
+        }
+        for (size_t i = 0; i < n; i++)
+                if (!rows[i].iface || !rows[i].determinant || !rows[i].plug || !rows[i].slot)
+                        return pb_fail("out of memory");
+        qsort(rows, n, sizeof(*rows), cmp_row);
+        if (n > 0) {
+                struct pb_tw *tw = pb_tw_new(5, 2);
+                pb_tw_printf(tw, "Interface\tPlug\tSlot\tNotes\n");
+                for (size_t i = 0; i < n; i++)
+                        pb_tw_printf(tw, "%s%s\t%s\t%s\t%s\n", rows[i].iface, rows[i].determinant,
+                                     rows[i].plug, rows[i].slot, rows[i].notes);
+                pb_tw_flush(tw, stdout);
+        }
+        for (size_t i = 0; i < n; i++) {
+                free(rows[i].iface);
+                free(rows[i].determinant);
+                free(rows[i].plug);
+                free(rows[i].slot);
+        }
+        free(rows);
+        return PB_EXIT_OK;
 }
 
 int pb_cmd_connections(int argc, char **argv)
@@ -91,6 +168,7 @@ int pb_cmd_connections(int argc, char **argv)
                         free(pos);
                         return pb_fail("cannot use --all with snap name");
                 }
+                /* naming a snap implies --all */
                 char *q = pb_query_escape(wanted);
                 snprintf(path, sizeof(path), "/v2/connections?select=all&snap=%s", q ? q : "");
                 free(q);
@@ -98,74 +176,30 @@ int pb_cmd_connections(int argc, char **argv)
         } else {
                 snprintf(path, sizeof(path), "/v2/connections%s", all ? "?select=all" : "");
         }
-        struct pb_reply r;
-        int rc = pb_sync("GET", path, NULL, &r);
-        if (rc < 0) {
+        int status = 0, rc;
+        char *buf = NULL, *body = NULL;
+        size_t len = 0;
+        if (pb_request_text("GET", path, &status, &buf, &body, &len) < 0) {
                 free(pos);
-                return -rc;
+                return PB_EXIT_ERR;
         }
-        json_object *res = r.result;
-        if (jlen(res, "plugs") == 0 && jlen(res, "slots") == 0) {
-                pb_reply_clear(&r);
-                free(pos);
-                return PB_EXIT_OK;
+        struct pb_jdoc d;
+        if (pb_jparse(body, len, &d) < 0 || d.tok[0].type != PB_J_OBJECT) {
+                rc = pb_fail("cannot communicate with server: malformed response");
+        } else {
+                char *type = pb_jstrdup(&d, pb_jget(&d, 0, "type"));
+                if (type && strcmp(type, "sync") == 0) {
+                        rc = render(&d, pb_jget(&d, 0, "result"), wanted, all);
+                } else {
+                        struct pb_reply r = {0};
+                        rc = pb_reply_parse_body(body, &r) < 0 ? pb_fail("malformed error response")
+                                                               : pb_reply_error(&r);
+                        pb_reply_clear(&r);
+                }
+                free(type);
+                pb_jfree(&d);
         }
-        json_object *est = jarr(res, "established"), *plugs = jarr(res, "plugs"),
-                    *slots = jarr(res, "slots");
-        size_t cap = (est ? json_object_array_length(est) : 0) +
-                     (plugs ? json_object_array_length(plugs) : 0) +
-                     (slots ? json_object_array_length(slots) : 0);
-        struct row *rows = calloc(cap + 1, sizeof(*rows));
-        size_t n = 0;
-        for (size_t i = 0; est && i < json_object_array_length(est); i++) {
-                json_object *c = json_object_array_get_idx(est, i), *p = NULL, *s = NULL;
-                json_object_object_get_ex(c, "plug", &p);
-                json_object_object_get_ex(c, "slot", &s);
-                struct row *rw = &rows[n++];
-                rw->iface = pb_jstr(c, "interface") ? pb_jstr(c, "interface") : "";
-                determinant(c, rw->determinant, sizeof(rw->determinant));
-                endpoint(rw->plug, sizeof(rw->plug), pb_jstr(p, "snap"), pb_jstr(p, "plug"));
-                endpoint(rw->slot, sizeof(rw->slot), pb_jstr(s, "snap"), pb_jstr(s, "slot"));
-                bool manual = jbool(c, "manual"), gadget = jbool(c, "gadget");
-                rw->notes = manual && gadget ? "manual,gadget"
-                            : manual         ? "manual"
-                            : gadget         ? "gadget"
-                                             : "-";
-        }
-        for (size_t i = 0; all && plugs && i < json_object_array_length(plugs); i++) {
-                json_object *p = json_object_array_get_idx(plugs, i);
-                if (jlen(p, "connections"))
-                        continue;
-                struct row *rw = &rows[n++];
-                rw->iface = pb_jstr(p, "interface") ? pb_jstr(p, "interface") : "";
-                endpoint(rw->plug, sizeof(rw->plug), pb_jstr(p, "snap"), pb_jstr(p, "plug"));
-                snprintf(rw->slot, sizeof(rw->slot), "-");
-                rw->notes = "-";
-        }
-        for (size_t i = 0; slots && i < json_object_array_length(slots); i++) {
-                json_object *s = json_object_array_get_idx(slots, i);
-                /* Unconnected system slots are boring unless asked for. */
-                if (!is_system(wanted) && is_system(pb_jstr(s, "snap")))
-                        continue;
-                if (!all || jlen(s, "connections"))
-                        continue;
-                struct row *rw = &rows[n++];
-                rw->iface = pb_jstr(s, "interface") ? pb_jstr(s, "interface") : "";
-                snprintf(rw->plug, sizeof(rw->plug), "-");
-                endpoint(rw->slot, sizeof(rw->slot), pb_jstr(s, "snap"), pb_jstr(s, "slot"));
-                rw->notes = "-";
-        }
-        qsort(rows, n, sizeof(*rows), cmp_row);
-        if (n > 0) {
-                struct pb_tw *tw = pb_tw_new(5, 2);
-                pb_tw_printf(tw, "Interface\tPlug\tSlot\tNotes\n");
-                for (size_t i = 0; i < n; i++)
-                        pb_tw_printf(tw, "%s%s\t%s\t%s\t%s\n", rows[i].iface, rows[i].determinant,
-                                     rows[i].plug, rows[i].slot, rows[i].notes);
-                pb_tw_flush(tw, stdout);
-        }
-        free(rows);
-        pb_reply_clear(&r);
+        free(buf);
         free(pos);
-        return PB_EXIT_OK;
+        return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,9 +80,18 @@ int pb_parse_args(int argc, char **argv, const struct pb_opt *opts, char ***pos,
 
 static int term_width(void)
 {
-        const char *c = getenv("COLUMNS");
-        int w = c ? atoi(c) : 0;
-        if (w <= 0)
+        /* As snap's termSize(): stdout's terminal, else $COLUMNS, at least
+         * 40 (else 80), at most 100; minus one for terminals that wrap in
+         * the last column. */
+        struct winsize ws = {0};
+        int w = 0;
+        if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+                w = ws.ws_col;
+        if (w <= 0) {
+                const char *c = getenv("COLUMNS");
+                w = c ? atoi(c) : 0;
+        }
+        if (w < 40)
                 w = 80;
         if (w > 100)
                 w = 100;

@@ -96,3 +96,13 @@ ERRORS = [
 def test_errors_identical(installed, args):
     r = same(installed, args)
     assert r.returncode == 1
+
+
+def test_error_wrapping_follows_columns(installed):
+    for cols in ("50", "100", "200"):
+        env = {"COLUMNS": cols}
+        args = ["connect", "vlc:camera", "gizmo:ser0"]
+        a, b = installed.cli(args, env=env), installed.snap(args, env=env)
+        assert (a.returncode, a.stderr) == (b.returncode, b.stderr), cols
+    assert "\n       " in installed.cli(["connect", "vlc:camera", "gizmo:ser0"],
+                                       env={"COLUMNS": "50"}).stderr

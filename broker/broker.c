@@ -87,7 +87,8 @@ static int for_each_json(const char *dir, void *ctx,
                         break;
                 n++;
         }
-        qsort(names, n, sizeof(*names), cmp_str);
+        if (n > 0) /* qsort(NULL, 0) is undefined (UBSan) */
+                qsort(names, n, sizeof(*names), cmp_str);
         for (size_t i = 0; i < n; i++) {
                 char path[4096];
                 snprintf(path, sizeof(path), "%s/%s", dir, names[i]);

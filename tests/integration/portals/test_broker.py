@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""End to end through the real broker: `plugboard run` as the test user starts
+a confined app whose PULSE_SERVER / DISPLAY are the portals' sockets, and
+`plugboard connect/disconnect` drive the proxies live."""
+import os
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import binary, run_as, start_broker
+
+from .conftest import kill, wait_for
+
+SNAP_YAML = """name: mediaapp
+version: '1.0'
+summary: plays, records and draws through the portals
+description: test snap of tests/integration/portals
+apps:
+  sh:
+    command: bin/sh-app
+    plugs: [audio-playback, audio-record, x11]
+"""
+
+
+@pytest.fixture
+def broker(workdir):
+    b = start_broker(workdir)
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def app(broker, workdir, tone):
+    d = os.path.join(workdir, "mediaapp")
+    os.makedirs(os.path.join(d, "meta"))
+    os.makedirs(os.path.join(d, "bin"))
+    with open(os.path.join(d, "meta", "snap.yaml"), "w") as f:
+        f.write(SNAP_YAML)
+    with open(os.path.join(d, "bin", "sh-app"), "w") as f:
+        f.write('#!/bin/sh\nexec /bin/sh -c "$@"\n')
+    os.chmod(os.path.join(d, "bin", "sh-app"), 0o755)
+    shutil.copy(tone, os.path.join(d, "tone.wav"))
+    os.chmod(os.path.join(d, "tone.wav"), 0o644)
+    broker.install(d)
+    return d
+
+
+def run_env(broker, extra):
+    e = {"PLUGBOARD_SOCKET": broker.socket,
+         "PLUGBOARD_RUN_SOCKET": os.path.join(broker.workdir, "run.socket")}
+    e.update(extra)
+    return e
+
+
+def prun(broker, user, script, extra_env, timeout=60):
+    return run_as(user, [binary("plugboard"), "run", "mediaapp.sh", script],
+                  env=run_env(broker, extra_env), capture_output=True, text=True,
+                  timeout=timeout)
+
+
+def ppopen(broker, user, script, extra_env, **kw):
+    def demote():
+        os.setgroups([])
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+    env = {"PATH": "/usr/bin:/bin", "HOME": user.pw_dir, "LANG": "C.UTF-8"}
+    env.update(run_env(broker, extra_env))
+    return subprocess.Popen([binary("plugboard"), "run", "mediaapp.sh", script],
+                            preexec_fn=demote, env=env, text=True, **kw)
+
+
+def count(pulse, what):
+    r = pulse.ctl("list", "short", what)
+    assert r.returncode == 0, r.stderr
+    return len([ln for ln in r.stdout.splitlines() if ln.strip()])
+
+
+def connect(broker, plug, on):
+    broker.cli(["connect" if on else "disconnect", f"mediaapp:{plug}"], check=True)
+
+
+def test_audio_through_the_broker_with_live_record_revocation(broker, app, pulse, test_user):
+    env = {"PULSE_SERVER": "unix:" + pulse.socket}
+    connect(broker, "audio-playback", True)
+    r = prun(broker, test_user, 'paplay "$SNAP/tone.wav" && echo played', env)
+    assert r.returncode == 0 and "played" in r.stdout, r.stderr
+    r = prun(broker, test_user, "parec --device=null.monitor >/dev/null", env)
+    assert r.returncode != 0 and "Access denied" in r.stderr, r.stderr
+    connect(broker, "audio-record", True)
+    rec = ppopen(broker, test_user, "parec --latency-msec=50 --device=null.monitor >/dev/null",
+                 env, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: count(pulse, "source-outputs") == 1, 20, "recording upstream")
+        connect(broker, "audio-record", False)
+        # The CLI returned: the recording is already dead upstream.
+        assert count(pulse, "source-outputs") == 0
+        assert rec.wait(20) != 0
+        assert "Entity killed" in rec.stderr.read()
+    finally:
+        kill(rec)
+        rec.stderr.close()
+    # Playback revoked: the app cannot even connect.
+    connect(broker, "audio-playback", False)
+    r = prun(broker, test_user, 'paplay "$SNAP/tone.wav"', env)
+    assert r.returncode != 0
+
+
+def test_x11_through_the_broker_untrusted_and_revocable(broker, app, xvfb, test_user):
+    env = {"DISPLAY": xvfb.display, "XAUTHORITY": xvfb.xauth}
+    connect(broker, "x11", True)
+    r = prun(broker, test_user, "xdpyinfo -queryExtensions", env)
+    assert r.returncode == 0, r.stderr
+    assert int(re.search(r"number of extensions:\s+(\d+)", r.stdout).group(1)) == 2
+    app_ = ppopen(broker, test_user, "exec xlogo", env, stderr=subprocess.PIPE)
+    try:
+        def proxied():
+            r = xvfb.run(["xwininfo", "-root", "-tree"])
+            return "xlogo" in r.stdout
+        wait_for(proxied, 20, "the confined xlogo on the display")
+        connect(broker, "x11", False)
+        assert app_.wait(20) != 0
+    finally:
+        kill(app_)
+        app_.stderr.close()
+    r = prun(broker, test_user, "xdpyinfo", env)
+    assert r.returncode != 0
+    connect(broker, "x11", True)
+    r = prun(broker, test_user, "xdpyinfo", env)
+    assert r.returncode == 0, r.stderr

@@ -62,6 +62,27 @@ PY
 		failed=$((failed + isk))
 	fi
 done
+
+# Counted checks of the hardening area (docs/SECURITY.md): each adds one pass
+# or one failure to the totals. Static analysis runs over the first build's
+# compile_commands.json.
+count_check() {
+	local name=$1
+	shift
+	echo "== $name"
+	if "$@"; then
+		echo "ok: $name"
+		passed=$((passed + 1))
+	else
+		echo "FAILED: $name" >&2
+		failed=$((failed + 1))
+	fi
+}
+first_build=${builds%% *}
+if [ "${PB_SKIP_ANALYSIS:-0}" != 1 ]; then
+	count_check "clang-tidy" scripts/analyze.sh "$first_build" clang-tidy
+	count_check "cppcheck" scripts/analyze.sh "$first_build" cppcheck
+fi
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

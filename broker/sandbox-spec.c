@@ -7,13 +7,16 @@
  * Placement:
  *   home view      -> the user's home path (HOME); without it (no fs views),
  *                     only ~/snap/NAME is bound, directly;
- *   media view     -> /media, /run/media, /mnt (its subtrees of those names);
+ *   media views    -> /media, /run/media, /mnt (one view each, so a connect
+ *                     shows up live in the already mounted, empty root);
  *   host view      -> /run/plugboard-host, and every declared path root
  *                     outside home, media and the read-only runtime becomes a
  *                     symlink into it (/var/log -> /run/plugboard-host/var/log),
  *                     connected or not: a later connect shows up live;
  *   status view    -> /run/plugboard;
- *   dev view       -> /dev;
+ *   dev view       -> /run/plugboard-dev, with /dev/X -> /run/plugboard-dev/X
+ *                     symlinks for the host nodes a declared device rule
+ *                     matches (/dev itself is the static minimal set);
  *   control socket -> /run/snapd-snap.socket (snapctl's SNAPPY_GLOBAL_ROOT=/);
  *   plugctl        -> /snap/bin/plugctl (on PATH).
  */
@@ -23,6 +26,7 @@
 #include <string.h>
 
 #define PLUGBOARD_HOST_DIR "/run/plugboard-host"
+#define PLUGBOARD_DEV_DIR  "/run/plugboard-dev"
 
 struct builder {
         struct pb_spec *s;
@@ -207,7 +211,10 @@ int pb_sandbox_build_spec(const struct pb_sandbox_params *p, struct pb_spec **ou
         s->home = xstrdup(&b, home);
         s->cwd = xstrdup(&b, p->cwd && pb_spec_path_ok(p->cwd) ? p->cwd : home);
         s->snap_source = xstrdup(&b, p->snap_dir);
-        s->dev_view = xstrdup(&b, p->dev_view);
+        /* The dev view does not serve the base nodes, pts/ and shm/, so /dev
+         * stays the launcher's static minimal tmpfs and the view is mounted
+         * beside it, reached through symlinks. */
+        s->dev_view = NULL;
         s->network = pb_grants_service(p->grants, PB_SERVICE_NETWORK);
         s->make_user_dirs = true;
         if (!s->groups || !snapdir || !user_data || !user_common)
@@ -222,13 +229,11 @@ int pb_sandbox_build_spec(const struct pb_sandbox_params *p, struct pb_spec **ou
                 _cleanup_free_ char *d = xfmt(&b, "%s/snap/%s", home, p->snap);
                 add_mount(&b, d, d, PB_MOUNT_BIND_RW, false, false, true);
         }
-        if (p->media_view) {
-                static const char *media[] = {"/media", "/run/media", "/mnt"};
-                for (size_t i = 0; i < PB_ARRAY_SIZE(media); i++) {
-                        _cleanup_free_ char *src = xfmt(&b, "%s%s", p->media_view, media[i]);
-                        add_mount(&b, src, media[i], PB_MOUNT_BIND_RW, false, true, true);
-                }
-        }
+        static const char *media[] = {"/media", "/run/media", "/mnt"};
+        for (size_t i = 0; i < PB_ARRAY_SIZE(media); i++)
+                if (p->media_views[i])
+                        add_mount(&b, p->media_views[i], media[i], PB_MOUNT_BIND_RW, false, false,
+                                  true);
         if (p->host_view) {
                 add_mount(&b, p->host_view, PLUGBOARD_HOST_DIR, PB_MOUNT_BIND_RW, false, false,
                           true);
@@ -238,6 +243,16 @@ int pb_sandbox_build_spec(const struct pb_sandbox_params *p, struct pb_spec **ou
                                 continue;
                         _cleanup_free_ char *link = xfmt(&b, PLUGBOARD_HOST_DIR "%s", r->prefix);
                         add_mount(&b, link, r->prefix, PB_MOUNT_SYMLINK, false, false, false);
+                }
+        }
+        if (p->dev_view) {
+                add_mount(&b, p->dev_view, PLUGBOARD_DEV_DIR, PB_MOUNT_BIND_DEV, false, false,
+                          true);
+                for (char *const *d = p->dev_links; d && *d; d++) {
+                        _cleanup_free_ char *dst = xfmt(&b, "/dev/%s", *d);
+                        _cleanup_free_ char *src = xfmt(&b, PLUGBOARD_DEV_DIR "/%s", *d);
+                        if (dst && pb_spec_path_ok(dst))
+                                add_mount(&b, src, dst, PB_MOUNT_SYMLINK, false, false, false);
                 }
         }
         if (p->status_view)

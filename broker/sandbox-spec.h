@@ -35,7 +35,13 @@ struct pb_sandbox_params {
         struct pb_sandbox_user user;
         const struct pb_grants *grants;
         /* views (host mount points), NULL when absent */
-        const char *home_view, *media_view, *host_view, *dev_view, *status_view;
+        const char *home_view, *host_view, *dev_view, *status_view;
+        /* media views, bound at /media, /run/media and /mnt */
+        const char *media_views[3];
+        /* host device nodes (relative to /dev) that some declared device rule
+         * matches: each becomes /dev/REL -> /run/plugboard-dev/REL, which
+         * resolves only while the dev view grants it */
+        char *const *dev_links;
         const char *control_socket; /* host path, bound at /run/snapd-snap.socket */
         const char *plugctl;        /* host path of the binary, bound at /snap/bin/plugctl */
         const struct pb_sandbox_extra *extras;

@@ -9,6 +9,7 @@
 #include "sandbox.h"
 #include "sandbox-spec.h"
 #include "portals.h"
+#include "sandbox-views.h"
 #include "portals/control.h"
 #include "common/log.h"
 
@@ -33,6 +34,7 @@ struct pb_sandboxes {
         pthread_mutex_t lock; /* the list; leaf lock (never held while calling the broker) */
         struct pb_sandbox *list;
         struct pb_portals *portals; /* NULL: no audio/X11 portals (logged) */
+        struct pb_view_sets *views; /* NULL: no FUSE views (logged; only ~/snap/NAME) */
 };
 
 struct pb_sandbox {
@@ -46,6 +48,7 @@ struct pb_sandbox {
         char *dir; /* runtime_dir/sandbox/<id>: the control socket lives here */
         struct pb_control *ctl;
         struct pb_portals_sandbox *psb;
+        struct pb_view_set *vset;
         struct pb_enforcer enf;
         bool enf_added;
         pthread_mutex_t lock; /* grants, init */
@@ -79,6 +82,11 @@ struct pb_sandboxes *pb_sandboxes_new(struct pb_broker *b, const char *runtime_d
                 pb_warn("sandbox: no audio/X11 portals: %s", err.msg);
                 r->portals = NULL;
         }
+        /* Views linger 5 s after their last sandbox: repeated short runs reuse
+         * the mounts. */
+        r->views = pb_view_sets_new(b, runtime_dir, 5000);
+        if (!r->views)
+                pb_warn("sandbox: no FUSE views: cannot start their reaper");
         _cleanup_free_ char *d = NULL;
         if (asprintf(&d, "%s/sandbox", runtime_dir) >= 0) {
                 mkdir(runtime_dir, 0755);
@@ -99,8 +107,10 @@ void pb_sandboxes_free(struct pb_sandboxes *r)
                         kill(s->launcher, SIGKILL);
         bool idle = r->list == NULL;
         pthread_mutex_unlock(&r->lock);
-        if (idle)
-                pb_portals_free(r->portals); /* else left: the daemon is exiting */
+        if (idle) { /* else left: the daemon is exiting */
+                pb_portals_free(r->portals);
+                pb_view_sets_free(r->views);
+        }
         pthread_mutex_destroy(&r->lock);
         free(r->runtime_dir);
         free(r);
@@ -233,6 +243,52 @@ int pb_sandbox_kill_device_holders(pid_t init_pid, const struct pb_grants *g)
         return killed;
 }
 
+/* Host device nodes that a declared device rule of the snap matches,
+ * connected or not (so a later connect shows up): /dev and one level of
+ * subdirectories (snd/, dri/, input/, ...). */
+static void dev_walk(const struct pb_grants *g, const char *sub, char ***v, size_t *n, int depth)
+{
+        char dir[300];
+        snprintf(dir, sizeof(dir), "/dev%s%s", sub[0] ? "/" : "", sub);
+        _cleanup_dir_ DIR *d = opendir(dir);
+        struct dirent *de;
+        while (d && (de = readdir(d)) && *n < 1024) {
+                if (de->d_name[0] == '.')
+                        continue;
+                char rel[300];
+                snprintf(rel, sizeof(rel), "%s%s%s", sub, sub[0] ? "/" : "", de->d_name);
+                struct stat st;
+                if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        continue;
+                if (S_ISDIR(st.st_mode) && depth == 0 && strcmp(de->d_name, "pts") != 0 &&
+                    strcmp(de->d_name, "shm") != 0) {
+                        dev_walk(g, rel, v, n, 1);
+                        continue;
+                }
+                if (!(S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) || base_device(rel))
+                        continue;
+                if (!pb_grants_device(g, rel) &&
+                    !pb_grants_device_would_grant(g, rel, PB_ACCESS_READ))
+                        continue;
+                char **nv = realloc(*v, (*n + 2) * sizeof(char *));
+                if (!nv)
+                        return;
+                *v = nv;
+                if (((*v)[*n] = strdup(rel)))
+                        (*n)++;
+                (*v)[*n] = NULL;
+        }
+}
+
+static char **dev_links_for(const struct pb_grants *g)
+{
+        char **v = calloc(1, sizeof(char *));
+        size_t n = 0;
+        if (v)
+                dev_walk(g, "", &v, &n, 0);
+        return v;
+}
+
 /* ---- enforcer: the sandbox's view of its table ---- */
 
 static int sandbox_publish(struct pb_enforcer *e, struct pb_grants *g)
@@ -279,6 +335,11 @@ static int peer_lookup(void *ctx, pid_t pid, char **snap, struct pb_grants **g)
 }
 
 /* ---- start ---- */
+
+static const char *vpath(const struct pb_view_set *v, enum pb_view_slot slot)
+{
+        return v ? pb_view_set_path(v, slot) : NULL;
+}
 
 static const char *env_get(char *const *env, const char *name)
 {
@@ -329,6 +390,8 @@ static void sandbox_free(struct pb_sandbox *s)
         pb_control_stop(s->ctl);
         if (s->psb)
                 pb_portals_detach(s->psb);
+        if (s->vset)
+                pb_view_set_release(s->vset);
         if (s->dir)
                 rmdir(s->dir);
         if (s->chan >= 0)
@@ -409,6 +472,7 @@ int pb_sandbox_start(struct pb_sandboxes *r, const struct pb_run_request *req,
         struct pb_grants *g = NULL;
         struct pb_spec *spec = NULL;
         _cleanup_free_ char *json = NULL, *sock = NULL;
+        _cleanup_strv_ char **dev_links = NULL;
         struct pb_sandbox *s = calloc(1, sizeof(*s));
         if (!s) {
                 pb_installed_snap_free(inst);
@@ -465,6 +529,18 @@ int pb_sandbox_start(struct pb_sandboxes *r, const struct pb_run_request *req,
                 if ((ret = pb_portals_attach(r->portals, &pr, &s->psb, err)) < 0)
                         goto fail;
         }
+        if (r->views) {
+                struct pb_error verr = {0};
+                if (pb_view_set_acquire(r->views, req->snap, cred->uid, gid, home, &s->vset,
+                                        &verr) < 0) {
+                        /* Less access, never more: without views the app gets only
+                         * its own ~/snap/NAME, bound directly. */
+                        pb_warn("sandbox: no views for %s (uid %u): %s", req->snap,
+                                (unsigned)cred->uid, verr.msg);
+                        s->vset = NULL;
+                }
+        }
+        dev_links = dev_links_for(g);
         size_t n_extras = 0;
         const struct pb_sandbox_extra *extras =
             s->psb ? pb_portals_extras(s->psb, &n_extras) : NULL;
@@ -484,6 +560,14 @@ int pb_sandbox_start(struct pb_sandboxes *r, const struct pb_run_request *req,
                                                .n_groups = n_groups,
                                                .home = home},
                                       .grants = g,
+                                      .home_view = vpath(s->vset, PB_VSLOT_HOME),
+                                      .host_view = vpath(s->vset, PB_VSLOT_HOST),
+                                      .dev_view = vpath(s->vset, PB_VSLOT_DEV),
+                                      .status_view = vpath(s->vset, PB_VSLOT_STATUS),
+                                      .media_views = {vpath(s->vset, PB_VSLOT_MEDIA),
+                                                      vpath(s->vset, PB_VSLOT_RUN_MEDIA),
+                                                      vpath(s->vset, PB_VSLOT_MNT)},
+                                      .dev_links = dev_links,
                                       .control_socket = sock,
                                       .extras = extras,
                                       .n_extras = n_extras,

@@ -117,9 +117,14 @@ void pb_landlock_apply(const struct pb_spec *s)
         const char *writable[] = {"/tmp", "/var/tmp", "/dev/shm", rt, s->home};
         for (size_t i = 0; i < PB_ARRAY_SIZE(writable); i++)
                 add_rule(rs, writable[i], write, handled);
-        for (size_t i = 0; i < s->n_mounts; i++)
+        for (size_t i = 0; i < s->n_mounts; i++) {
                 if (s->mounts[i].kind == PB_MOUNT_BIND_RW && !s->mounts[i].file)
                         add_rule(rs, s->mounts[i].target, write, handled);
+                /* the dev view: granted nodes are written to and ioctl'd */
+                if (s->mounts[i].kind == PB_MOUNT_BIND_DEV)
+                        add_rule(rs, s->mounts[i].target,
+                                 LL_WRITE_FILE | LL_TRUNCATE | LL_IOCTL_DEV, handled);
+        }
         /* Terminals and /dev/null are written to and ioctl'd; the nodes there are
          * exactly the granted ones. /proc/self knobs are written by runtimes. */
         add_rule(rs, "/dev", LL_WRITE_FILE | LL_TRUNCATE | LL_IOCTL_DEV, handled);

@@ -216,3 +216,80 @@ def test_portal_sockets_and_environment(broker, snaps, test_user, workdir):
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0].startswith("unix:/") and lines[1] == "socket", (r.stdout, r.stderr)
+
+
+class Session:
+    """An app that runs one shell command per line of stdin, so a test can
+    ask it to look again after a connect or disconnect, without a restart."""
+
+    def __init__(self, broker, user):
+        self.p = ppopen(broker, user, ["probe.sh",
+                                       'while read -r c; do sh -c "$c" 2>&1; echo "rc=$?"; '
+                                       'echo END; done'],
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def ask(self, cmd):
+        self.p.stdin.write(cmd + "\n")
+        self.p.stdin.flush()
+        out = []
+        while (line := self.p.stdout.readline()) != "END\n":
+            assert line, "the app died"
+            out.append(line)
+        return "".join(out)
+
+    def close(self):
+        self.p.stdin.close()
+        return self.p.wait(timeout=20)
+
+
+def test_home_appears_and_vanishes_live(broker, snaps, test_user, workdir):
+    name = "pb-live-" + os.path.basename(workdir) + ".txt"
+    path = os.path.join(test_user.pw_dir, name)
+    run_as(test_user, ["sh", "-c", f"echo secret-content > {path}"], check=True)
+    try:
+        broker.cli(["disconnect", "probe:home"], check=True)
+        s = Session(broker, test_user)
+        assert "rc=0" not in s.ask(f"cat $HOME/{name}")
+        # its own data stays reachable while home is not connected
+        assert s.ask("touch $SNAP_USER_DATA/own && echo ok").startswith("ok")
+        broker.cli(["connect", "probe:home"], check=True)
+        assert s.ask(f"cat $HOME/{name}") == "secret-content\nrc=0\n"
+        broker.cli(["disconnect", "probe:home"], check=True)
+        out = s.ask(f"cat $HOME/{name}")
+        assert "secret-content" not in out and "rc=0" not in out
+        assert s.close() == 0
+    finally:
+        os.unlink(path)
+
+
+def test_media_appears_live(broker, snaps, test_user, workdir):
+    d = os.path.join("/media", "pb-live-" + os.path.basename(workdir))
+    os.makedirs(d)
+    with open(os.path.join(d, "on-the-stick"), "w") as f:
+        f.write("x")
+    os.chmod(d, 0o755)
+    try:
+        s = Session(broker, test_user)
+        assert "on-the-stick" not in s.ask(f"ls {d}")
+        broker.cli(["connect", "probe:removable-media"], check=True)
+        assert s.ask(f"ls {d}") == "on-the-stick\nrc=0\n"
+        broker.cli(["disconnect", "probe:removable-media"], check=True)
+        assert "on-the-stick" not in s.ask(f"ls {d}")
+        assert s.close() == 0
+    finally:
+        shutil.rmtree(d)
+
+
+def test_device_appears_live_and_holder_is_killed_on_disconnect(broker, snaps, test_user):
+    s = Session(broker, test_user)
+    assert "rc=0" not in s.ask("exec 3</dev/fuse")  # not connected: nothing there
+    broker.cli(["connect", "probe:fuse-support"], check=True)
+    assert s.ask("exec 3</dev/fuse && echo opened") == "opened\nrc=0\n"
+    holder = ppopen(broker, test_user, ["probe", "hold", "/dev/fuse"], stdout=subprocess.PIPE)
+    assert holder.stdout.readline() == "hold OK\n"
+    broker.cli(["disconnect", "probe:fuse-support"], check=True)
+    # the kernel cannot revoke the open fd: the holder is gone when disconnect returns
+    holder.communicate(timeout=20)
+    assert holder.returncode == 128 + signal.SIGKILL
+    assert "rc=0" not in s.ask("exec 3</dev/fuse")
+    assert s.close() == 0

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Per-(snap, uid) FUSE view sets for the sandboxes (sandbox-views.h).
+ *
+ * Lock order: vs->lock is taken before the broker's locks (acquire registers
+ * enforcers while holding it, so two first runs of one pair cannot race into
+ * two sets); nothing that runs under the broker's locks (publish) takes it. */
+#include "sandbox-views.h"
+#include "common/log.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct slot_def {
+        enum pb_view_kind kind;
+        const char *name;      /* mount point directory */
+        const char *host_root; /* NULL: the user's home */
+        bool required;
+};
+
+static const struct slot_def slots[PB_VSLOT__COUNT] = {
+    [PB_VSLOT_HOME] = {PB_VIEW_HOME, "home", NULL, true},
+    [PB_VSLOT_MEDIA] = {PB_VIEW_MEDIA, "media", "/media", false},
+    [PB_VSLOT_RUN_MEDIA] = {PB_VIEW_MEDIA, "run-media", "/run/media", false},
+    [PB_VSLOT_MNT] = {PB_VIEW_MEDIA, "mnt", "/mnt", false},
+    [PB_VSLOT_HOST] = {PB_VIEW_HOST, "host", "/", true},
+    [PB_VSLOT_DEV] = {PB_VIEW_DEV, "dev", "/dev", true},
+    [PB_VSLOT_STATUS] = {PB_VIEW_STATUS, "status", "/", true},
+};
+
+struct view_enf {
+        struct pb_enforcer enf;
+        struct pb_view *view;
+        bool added;
+};
+
+struct pb_view_set {
+        struct pb_view_sets *vs;
+        char *snap;
+        uid_t uid;
+        unsigned refs;
+        struct timespec idle_since;
+        char *path[PB_VSLOT__COUNT];
+        struct view_enf v[PB_VSLOT__COUNT];
+        struct pb_view_set *next;
+};
+
+struct pb_view_sets {
+        struct pb_broker *b;
+        char *runtime_dir;
+        unsigned linger_ms;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        bool stopping;
+        pthread_t reaper;
+        struct pb_view_set *list;
+};
+
+static int view_publish(struct pb_enforcer *e, struct pb_grants *g)
+{
+        struct view_enf *ve = e->data;
+        return pb_view_publish(ve->view, g);
+}
+
+static void audit_cb(void *ctx, const char *snap, const char *path, const char *op,
+                     const char *would)
+{
+        struct pb_view_set *v = ctx;
+        pb_broker_audit_denial(v->vs->b, snap, v->uid, path, op, would);
+}
+
+static void set_stop(struct pb_view_set *v)
+{
+        for (int i = 0; i < PB_VSLOT__COUNT; i++) {
+                if (v->v[i].added)
+                        pb_broker_enforcer_remove(v->vs->b, &v->v[i].enf);
+                pb_view_stop(v->v[i].view);
+                if (v->path[i])
+                        rmdir(v->path[i]);
+                free(v->path[i]);
+        }
+        free(v->snap);
+        free(v);
+}
+
+static int mkdirs(const char *path, mode_t mode)
+{
+        char buf[PATH_MAX];
+        snprintf(buf, sizeof(buf), "%s", path);
+        for (char *p = buf + 1; *p; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                        return -errno;
+                *p = '/';
+        }
+        return mkdir(buf, mode) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+static int set_start(struct pb_view_sets *vs, struct pb_view_set *v, gid_t gid, const char *home,
+                     struct pb_error *err)
+{
+        struct pb_grants *g = pb_broker_compile_grants(vs->b, v->snap, v->uid, err);
+        if (!g)
+                return -(err && err->code ? err->code : EINVAL);
+        int r = 0;
+        for (int i = 0; i < PB_VSLOT__COUNT && r == 0; i++) {
+                const struct slot_def *d = &slots[i];
+                const char *root = d->host_root ? d->host_root : home;
+                struct stat st;
+                if (d->kind != PB_VIEW_STATUS && (stat(root, &st) < 0 || !S_ISDIR(st.st_mode))) {
+                        if (d->required)
+                                r = pb_error_set(err, ENOENT, "cannot serve %s: not a directory",
+                                                 root);
+                        continue; /* e.g. no /run/media on this host */
+                }
+                /* 0711 up to the snap: the user traverses to open the view (as
+                 * itself, by the launcher), nobody lists which snaps run. */
+                if (asprintf(&v->path[i], "%s/views/%u/%s/%s", vs->runtime_dir, (unsigned)v->uid,
+                             v->snap, d->name) < 0) {
+                        v->path[i] = NULL;
+                        r = pb_error_set(err, ENOMEM, "out of memory");
+                        break;
+                }
+                if ((r = mkdirs(v->path[i], 0711)) < 0) {
+                        pb_error_set(err, r, "cannot create %s: %s", v->path[i], strerror(-r));
+                        break;
+                }
+                struct pb_view_config cfg = {.kind = d->kind,
+                                             .host_root = root,
+                                             .mountpoint = v->path[i],
+                                             .uid = v->uid,
+                                             .gid = gid,
+                                             .grants = g,
+                                             .audit = audit_cb,
+                                             .audit_ctx = v};
+                if ((r = pb_view_start(&cfg, &v->v[i].view, err)) < 0)
+                        break;
+                v->v[i].enf = (struct pb_enforcer){
+                    .snap = v->snap, .uid = v->uid, .publish = view_publish, .data = &v->v[i]};
+                if ((r = pb_broker_enforcer_add(vs->b, &v->v[i].enf, err)) < 0)
+                        break;
+                v->v[i].added = true;
+        }
+        pb_grants_unref(g);
+        return r;
+}
+
+int pb_view_set_acquire(struct pb_view_sets *vs, const char *snap, uid_t uid, gid_t gid,
+                        const char *home, struct pb_view_set **out, struct pb_error *err)
+{
+        pthread_mutex_lock(&vs->lock);
+        struct pb_view_set *v = vs->list;
+        while (v && !(v->uid == uid && strcmp(v->snap, snap) == 0))
+                v = v->next;
+        if (v) {
+                v->refs++;
+                pthread_mutex_unlock(&vs->lock);
+                *out = v;
+                return 0;
+        }
+        v = calloc(1, sizeof(*v));
+        if (!v || !(v->snap = strdup(snap))) {
+                free(v);
+                pthread_mutex_unlock(&vs->lock);
+                return pb_error_set(err, ENOMEM, "out of memory");
+        }
+        v->vs = vs;
+        v->uid = uid;
+        int r = set_start(vs, v, gid, home, err);
+        if (r < 0) {
+                set_stop(v);
+                pthread_mutex_unlock(&vs->lock);
+                return r;
+        }
+        v->refs = 1;
+        v->next = vs->list;
+        vs->list = v;
+        pthread_mutex_unlock(&vs->lock);
+        *out = v;
+        return 0;
+}
+
+void pb_view_set_release(struct pb_view_set *v)
+{
+        struct pb_view_sets *vs = v->vs;
+        pthread_mutex_lock(&vs->lock);
+        if (--v->refs == 0) {
+                clock_gettime(CLOCK_MONOTONIC, &v->idle_since);
+                pthread_cond_signal(&vs->cond);
+        }
+        pthread_mutex_unlock(&vs->lock);
+}
+
+const char *pb_view_set_path(const struct pb_view_set *v, enum pb_view_slot slot)
+{
+        return v->v[slot].view ? v->path[slot] : NULL;
+}
+
+static long ms_since(const struct timespec *t)
+{
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+/* Stops the sets idle for longer than the linger. */
+static void *reaper(void *arg)
+{
+        struct pb_view_sets *vs = arg;
+        pthread_mutex_lock(&vs->lock);
+        while (!vs->stopping) {
+                struct pb_view_set **pp = &vs->list, *dead = NULL;
+                while (*pp) {
+                        struct pb_view_set *v = *pp;
+                        if (v->refs == 0 && ms_since(&v->idle_since) >= (long)vs->linger_ms) {
+                                *pp = v->next;
+                                v->next = dead;
+                                dead = v;
+                        } else {
+                                pp = &v->next;
+                        }
+                }
+                /* Stopped with the lock held: a new set of the same pair must not
+                 * mount on a mount point that is still being unmounted. */
+                while (dead) {
+                        struct pb_view_set *n = dead->next;
+                        set_stop(dead);
+                        dead = n;
+                }
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += 250 * 1000000L;
+                if (ts.tv_nsec >= 1000000000L) {
+                        ts.tv_sec++;
+                        ts.tv_nsec -= 1000000000L;
+                }
+                pthread_cond_timedwait(&vs->cond, &vs->lock, &ts);
+        }
+        pthread_mutex_unlock(&vs->lock);
+        return NULL;
+}
+
+struct pb_view_sets *pb_view_sets_new(struct pb_broker *b, const char *runtime_dir,
+                                      unsigned linger_ms)
+{
+        struct pb_view_sets *vs = calloc(1, sizeof(*vs));
+        if (!vs || !(vs->runtime_dir = strdup(runtime_dir))) {
+                free(vs);
+                return NULL;
+        }
+        vs->b = b;
+        vs->linger_ms = linger_ms;
+        pthread_mutex_init(&vs->lock, NULL);
+        pthread_cond_init(&vs->cond, NULL);
+        if (pthread_create(&vs->reaper, NULL, reaper, vs) != 0) {
+                free(vs->runtime_dir);
+                free(vs);
+                return NULL;
+        }
+        return vs;
+}
+
+void pb_view_sets_free(struct pb_view_sets *vs)
+{
+        if (!vs)
+                return;
+        pthread_mutex_lock(&vs->lock);
+        vs->stopping = true;
+        pthread_cond_signal(&vs->cond);
+        pthread_mutex_unlock(&vs->lock);
+        pthread_join(vs->reaper, NULL);
+        while (vs->list) {
+                struct pb_view_set *n = vs->list->next;
+                set_stop(vs->list);
+                vs->list = n;
+        }
+        pthread_cond_destroy(&vs->cond);
+        pthread_mutex_destroy(&vs->lock);
+        free(vs->runtime_dir);
+        free(vs);
+}

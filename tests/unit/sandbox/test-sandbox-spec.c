@@ -32,6 +32,7 @@ int main(void)
         struct pb_grants *g = pb_grants_builder_finish(b);
 
         gid_t groups[] = {100, 27};
+        char *dev_links[] = {"video0", "../etc", NULL};
         char *args[] = {"-x", "--flag", NULL};
         char *cenv[] = {"LANG=C.UTF-8",
                         "LD_PRELOAD=/tmp/evil.so",
@@ -58,7 +59,8 @@ int main(void)
             .dev_view = "/run/v/dev",
             .media_views = {"/run/v/media", NULL, "/run/v/mnt"},
             .control_socket = "/run/plugboard/sandbox/abc123/snapd-snap.socket",
-            .plugctl = "/usr/libexec/plugboard/plugctl"};
+            .plugctl = "/usr/libexec/plugboard/plugctl",
+            .dev_links = dev_links};
         struct pb_spec *s = NULL;
         struct pb_error err = {0};
         PB_CHECK(pb_sandbox_build_spec(&p, &s, &err) == 0);
@@ -69,8 +71,15 @@ int main(void)
         PB_CHECK(s->argv[4] == NULL);
         PB_CHECK(s->network);
         PB_CHECK(s->n_groups == 2 && s->groups[1] == 27);
-        PB_CHECK_STR(s->dev_view, "/run/v/dev");
-        const struct pb_mount *m = find(s, "/home/u");
+        /* the dev view goes beside the static /dev, reached by symlinks */
+        PB_CHECK(s->dev_view == NULL);
+        const struct pb_mount *m = find(s, "/run/plugboard-dev");
+        PB_CHECK(m && m->kind == PB_MOUNT_BIND_DEV && m->user);
+        m = find(s, "/dev/video0");
+        PB_CHECK(m && m->kind == PB_MOUNT_SYMLINK &&
+                 strcmp(m->source, "/run/plugboard-dev/video0") == 0);
+        PB_CHECK(find(s, "/dev/../etc") == NULL);
+        m = find(s, "/home/u");
         PB_CHECK(m && strcmp(m->source, "/run/v/home") == 0 && m->user &&
                  m->kind == PB_MOUNT_BIND_RW);
         m = find(s, "/var/log");

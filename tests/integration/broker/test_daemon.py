@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """plugboardd itself: start-up, state file, socket activation, hostile clients."""
 import json
+import stat
 import os
 import socket
 import subprocess
@@ -8,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import Broker, start_broker
+from conftest import Broker, api, start_broker
 
 
 def raw(sock_path, data, timeout=5.0):
@@ -276,3 +277,31 @@ def test_corrupt_journal_is_refused_and_left_untouched(broker):
     assert f"journal {path} is corrupt at line 1" in p.stderr
     with open(path) as f:
         assert f.readlines() == lines
+
+
+def test_snapd_socket_option_serves_debian_snap(workdir):
+    b = Broker(workdir)
+    link = os.path.join(b.root, "run", "snapd.socket")
+    os.unlink(link)  # no symlink: plugboardd listens there itself
+    b.extra_args = ["--snapd-socket", link]
+    b.start()
+    try:
+        b.install("vlc")
+        r = b.snap(["connections", "vlc"])
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == b.cli(["connections", "vlc"]).stdout
+        assert stat.S_ISSOCK(os.lstat(link).st_mode)
+    finally:
+        b.stop()
+
+
+def test_version_and_empty_denials(broker):
+    r = broker.cli(["version"])
+    assert r.returncode == 0
+    lines = r.stdout.splitlines()
+    assert lines[0].split()[0] == "plugboard" and lines[1].split()[0] == "plugboardd"
+    assert lines[0].split()[1] == lines[1].split()[1]
+    r = broker.cli(["denials"])
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "no denials recorded\n")
+    status, doc = api(broker.socket, "GET", "/v2/plugboard/denials?snap=vlc")
+    assert (status, doc["result"]) == (200, [])

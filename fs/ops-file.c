@@ -41,10 +41,29 @@ static unsigned want_of(int flags)
 /* Flags for the host open: no creation, no following, never blocking on
  * open; O_DIRECT becomes the handle's direct_io instead (alignment is the
  * kernel's business on the FUSE side). */
-static int host_flags(int flags)
+static int host_flags(const struct pb_view *v, int flags)
 {
-        return (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW | O_DIRECT)) | O_CLOEXEC |
-               O_NONBLOCK;
+        int f = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_NOFOLLOW | O_DIRECT)) | O_CLOEXEC |
+                O_NONBLOCK;
+        /* With the writeback cache the kernel reads pages of write-only
+         * files and chooses every write's offset itself. */
+        if (v->writeback) {
+                f &= ~O_APPEND;
+                if ((f & O_ACCMODE) == O_WRONLY)
+                        f = (f & ~O_ACCMODE) | O_RDWR;
+        }
+        return f;
+}
+
+/* Open for I/O; a write-only file the user may not read stays write-only. */
+static int host_open(const struct pb_view *v, int dirfd, const char *name, int flags, mode_t mode)
+{
+        int hf = host_flags(v, flags) | (flags & (O_CREAT | O_EXCL | O_NOFOLLOW));
+        int fd = openat(dirfd, name, hf, mode);
+        if (fd < 0 && errno == EACCES && (flags & O_ACCMODE) == O_WRONLY &&
+            (hf & O_ACCMODE) == O_RDWR)
+                fd = openat(dirfd, name, (hf & ~O_ACCMODE) | O_WRONLY, mode);
+        return fd;
 }
 
 /* Finish a host fd into a handle and answer. fd must be a regular file. */
@@ -90,7 +109,8 @@ void pb_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         int fd = -1;
         if (r == 0) {
                 pb_proc_path(proc, n->fd);
-                fd = open(proc, host_flags(fi->flags));
+                fd =
+                    host_open(q.v, AT_FDCWD, proc, fi->flags & ~(O_CREAT | O_EXCL | O_NOFOLLOW), 0);
                 if (fd < 0)
                         r = -errno;
         }
@@ -127,12 +147,12 @@ void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
         if (r < 0)
                 return pb_req_fail(&q, -r);
         /* O_EXCL first, so we know whether we created it (and fix its mode). */
-        int hf = host_flags(fi->flags) | O_NOFOLLOW;
+        int fl = (fi->flags & ~(O_CREAT | O_EXCL)) | O_NOFOLLOW;
         bool created = true;
-        int fd = openat(p->fd, name, hf | O_CREAT | O_EXCL, mode & 07777);
+        int fd = host_open(v, p->fd, name, fl | O_CREAT | O_EXCL, mode & 07777);
         if (fd < 0 && errno == EEXIST && !(fi->flags & O_EXCL)) {
                 created = false;
-                fd = openat(p->fd, name, hf);
+                fd = host_open(v, p->fd, name, fl, 0);
         }
         if (fd < 0)
                 return pb_req_fail(&q, errno);
@@ -180,7 +200,11 @@ void pb_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct f
         if (!pb_req_begin(&q, req))
                 return;
         char path[PATH_MAX];
-        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), PB_ACCESS_READ, "read");
+        /* A handle opened for writing dies with write access: otherwise a
+         * shared writable mmap could re-fault its pages (read) and dirty
+         * them again, and their write-back would then be refused and lost. */
+        unsigned want = PB_ACCESS_READ | (fh_of(fi)->writable ? PB_ACCESS_WRITE : 0);
+        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), want, "read");
         if (r < 0)
                 return pb_req_fail(&q, -r);
         struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
@@ -200,8 +224,12 @@ void pb_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off
         if (!pb_req_begin(&q, req))
                 return;
         char path[PATH_MAX];
-        int r =
-            pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), PB_ACCESS_WRITE, "write");
+        int r = 0;
+        /* Write-back of pages dirtied before a revoke, while the publish
+         * invalidates them: accepted, or the data would be lost silently. */
+        if (!(fi->writepage && fh_of(fi)->writable && atomic_load(&q.v->laundering)))
+                r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), PB_ACCESS_WRITE,
+                                 "write");
         if (r < 0)
                 return pb_req_fail(&q, -r);
         struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
@@ -280,7 +308,8 @@ void pb_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_
                 return;
         char path[PATH_MAX];
         int fd = fh_of(fi)->fd;
-        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), 0, "fsync");
+        unsigned want = fh_of(fi)->writable ? PB_ACCESS_WRITE : PB_ACCESS_READ;
+        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), want, "fsync");
         if (r == 0 && (datasync ? fdatasync(fd) : fsync(fd)) < 0)
                 r = -errno;
         pb_req_fail(&q, -r);

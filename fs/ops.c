@@ -253,7 +253,10 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
                 return;
         struct pb_node *n = pb_node_of(q.v, ino);
         char path[PATH_MAX];
-        int r = pb_req_check(&q, n, path, sizeof(path), 0, "getattr");
+        /* Through a writable handle, attributes need write access: with the
+         * writeback cache a write() refreshes them first, and must fail. */
+        unsigned want = fi && ((struct pb_fh *)(uintptr_t)fi->fh)->writable ? PB_ACCESS_WRITE : 0;
+        int r = pb_req_check(&q, n, path, sizeof(path), want, "getattr");
         if (r < 0)
                 return pb_req_fail(&q, -r);
         struct stat st;
@@ -299,9 +302,10 @@ static int do_setattr(struct pb_node *n, struct stat *attr, int to_set, struct f
                         tv[1].tv_nsec = UTIME_NOW;
                 else if (to_set & FUSE_SET_ATTR_MTIME)
                         tv[1] = attr->st_mtim;
-                if (S_ISLNK(n->type))
-                        return -EPERM;
-                if ((fd >= 0 ? futimens(fd, tv) : utimensat(AT_FDCWD, proc, tv, 0)) < 0)
+                /* On the O_PATH fd itself: works for symlinks too (tar sets
+                 * their times), and never follows one. */
+                if ((fd >= 0 ? futimens(fd, tv)
+                             : utimensat(n->fd, "", tv, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) < 0)
                         return -errno;
         }
         return 0;
@@ -748,9 +752,16 @@ static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
-        /* Writeback cache would keep writes in the kernel where a revoke can
-         * only drop them (reference/FUSE.md): never. */
-        conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+        struct pb_view *v = userdata;
+        /* Writeback cache keeps write()s in the kernel until write-back. It is
+         * safe here only because publish (view.c) accepts the write-back of
+         * pages dirtied before the revoke while it invalidates them, and a
+         * write() after the revoke must first refresh the attributes publish
+         * invalidated: that GETATTR is refused, so the write() fails. */
+        if (conn->capable & FUSE_CAP_WRITEBACK_CACHE) {
+                conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+                v->writeback = true;
+        }
         if (conn->capable & FUSE_CAP_SPLICE_WRITE)
                 conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
         if (conn->capable & FUSE_CAP_SPLICE_READ)
@@ -763,7 +774,6 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
                 conn->want |= FUSE_CAP_PARALLEL_DIROPS;
         if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
                 conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
-        (void)userdata;
 }
 
 const struct fuse_lowlevel_ops pb_view_path_ops = {

@@ -59,6 +59,10 @@ struct pb_view {
 
         pthread_rwlock_t grants_lock;
         struct pb_grants *grants;
+        /* During a publish's invalidation: write-back (not write()) of pages
+         * dirtied before the revoke is accepted, so no data is lost. */
+        atomic_bool laundering;
+        bool writeback; /* the kernel caches writes (set at INIT) */
 
         pthread_mutex_t nodes_lock;
         struct pb_node **buckets;

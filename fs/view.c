@@ -28,12 +28,15 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "view-int.h"
+
+#define FUSECTL_SUPER_MAGIC 0x65735543
 
 static const char *const kind_names[] = {
     [PB_VIEW_HOME] = "home", [PB_VIEW_MEDIA] = "media",   [PB_VIEW_HOST] = "host",
@@ -127,7 +130,9 @@ static void *loop_main(void *arg)
         if (!lc)
                 return NULL;
         fuse_loop_cfg_set_max_threads(lc, 16);
-        fuse_loop_cfg_set_idle_threads(lc, 4);
+        /* Keep the workers: a thread that exits and is re-created costs more
+         * than the request it serves (and re-does the credential switch). */
+        fuse_loop_cfg_set_idle_threads(lc, 16);
         fuse_session_loop_mt(v->se, lc);
         fuse_loop_cfg_destroy(lc);
         return NULL;
@@ -270,6 +275,12 @@ static void abort_connection(struct pb_view *v)
         char p[96];
         snprintf(p, sizeof(p), "/sys/fs/fuse/connections/%u/abort", minor(v->conn_dev));
         int fd = open(p, O_WRONLY | O_CLOEXEC);
+        struct statfs sf;
+        /* No such connection: gone already (unmounted with nothing open),
+         * unless fusectl is not mounted at all. */
+        if (fd < 0 && errno == ENOENT && statfs("/sys/fs/fuse/connections", &sf) == 0 &&
+            sf.f_type == FUSECTL_SUPER_MAGIC)
+                return;
         if (fd < 0 && errno == ENOENT &&
             mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, NULL) == 0)
                 fd = open(p, O_WRONLY | O_CLOEXEC);
@@ -314,6 +325,32 @@ struct affected {
         unsigned after; /* ~0u: place unknown, treat as gone */
 };
 
+static int cmp_affected(const void *a, const void *b)
+{
+        uintptr_t x = (uintptr_t)((const struct affected *)a)->node;
+        uintptr_t y = (uintptr_t)((const struct affected *)b)->node;
+        return x < y ? -1 : x > y;
+}
+
+/* Is node id `parent` among the affected nodes that became invisible? Only
+ * compares addresses: the id may belong to a node already forgotten. */
+static bool parent_gone(struct pb_view *v, const struct affected *aff, size_t n, fuse_ino_t parent)
+{
+        uintptr_t key = parent == FUSE_ROOT_ID ? (uintptr_t)&v->root : (uintptr_t)parent;
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                uintptr_t k = (uintptr_t)aff[mid].node;
+                if (k == key)
+                        return aff[mid].after == 0 || aff[mid].after == ~0u;
+                if (k < key)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return false;
+}
+
 static int inval_inode(struct pb_view *v, struct pb_node *n)
 {
         int r = fuse_lowlevel_notify_inval_inode(v->se, pb_node_id(v, n), 0, 0);
@@ -344,7 +381,7 @@ int pb_view_publish(struct pb_view *v, struct pb_grants *g)
         char path[PATH_MAX];
         struct pb_grants *old = v->grants; /* only publish writes it; we are the publisher */
 
-        /* Which nodes lose something; flush the writable ones under the old table. */
+        /* Which nodes lose something. */
         for (size_t i = 0; aff && i <= n; i++) {
                 struct pb_node *x = i < n ? nodes[i] : &v->root;
                 if (pb_node_path(v, x, path, sizeof(path)) < 0) {
@@ -355,18 +392,18 @@ int pb_view_publish(struct pb_view *v, struct pb_grants *g)
                 unsigned before = pb_view_access(v, old, path);
                 unsigned after = pb_view_access(v, g, path);
                 stats.nodes_checked++;
-                if (!(before & ~after))
-                        continue;
-                aff[naff++] = (struct affected){x, after};
-                if ((before & ~after & PB_ACCESS_WRITE) && atomic_load(&x->writers) > 0) {
-                        int r = inval_inode(v, x);
-                        if (r < 0 && ret == 0)
-                                ret = r;
-                }
+                if (before & ~after)
+                        aff[naff++] = (struct affected){x, after};
         }
+        if (!aff && ret == 0)
+                ret = -ENOMEM;
+        qsort(aff, naff, sizeof(*aff), cmp_affected);
 
+        /* Swap. From here until the invalidation below is done, write-back
+         * of pages dirtied before the revoke is still accepted (launder). */
         pthread_rwlock_wrlock(&v->grants_lock);
         v->grants = g;
+        atomic_store(&v->laundering, true);
         pthread_rwlock_unlock(&v->grants_lock);
 
         for (size_t i = 0; i < naff; i++) {
@@ -385,6 +422,10 @@ int pb_view_publish(struct pb_view *v, struct pb_grants *g)
                         strcpy(name, x->hint_name);
                 }
                 pthread_mutex_unlock(&v->nodes_lock);
+                /* Dropping a directory's name drops every name below it:
+                 * one call for a revoked tree instead of one per node. */
+                if (parent && parent_gone(v, aff, naff, parent))
+                        continue;
                 if (parent) {
                         r = fuse_lowlevel_notify_inval_entry(v->se, parent, name, strlen(name));
                         if (r < 0 && r != -ENOENT && ret == 0)
@@ -392,6 +433,11 @@ int pb_view_publish(struct pb_view *v, struct pb_grants *g)
                         stats.entries_invalidated++;
                 }
         }
+        /* Every affected node's dirty pages are written back now; nothing
+         * can dirty them again (writes and faults come to us and fail). */
+        pthread_rwlock_wrlock(&v->grants_lock);
+        atomic_store(&v->laundering, false);
+        pthread_rwlock_unlock(&v->grants_lock);
         for (size_t i = 0; i < n; i++)
                 pb_node_unref(nodes[i]);
         free(nodes);

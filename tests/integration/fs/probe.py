@@ -255,7 +255,22 @@ def cmd_posix_misc(d):
     say(json.dumps(res))
 
 
-CMDS.update({"flock-hold": cmd_flock_hold, "lockf-hold": cmd_lockf_hold,
+def cmd_write_hold(path, size):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    block = bytes(range(256)) * 4096
+    n = int(size)
+    while n > 0:
+        n -= os.write(fd, block[:n])
+    say("written")
+    wait_line()
+    say(try_op(lambda: os.write(fd, b"after") and None))
+    try:
+        os.close(fd)
+    except OSError:
+        pass
+
+
+CMDS.update({"write-hold": cmd_write_hold, "flock-hold": cmd_flock_hold, "lockf-hold": cmd_lockf_hold,
              "lockf-try": cmd_lockf_try, "posix-misc": cmd_posix_misc})
 
 

@@ -117,7 +117,13 @@ def test_revoke_of_read_write_to_read_only(views, home, test_user):
     p.stdin.write("done\n")
     p.stdin.flush()
     p.wait(timeout=10)
-    assert res["read"] == "OK" and res["write"] == "ERR EACCES" and res["truncate"] == "ERR EACCES"
+    # A handle opened for writing dies with write access (a writable mmap
+    # must not be able to re-fault and dirty pages); new read-only opens work.
+    # (fstat asks by inode, not handle: metadata is still readable.)
+    assert res == {"read": "ERR EACCES", "write": "ERR EACCES", "fstat": "OK",
+                   "fsync": "ERR EACCES", "truncate": "ERR EACCES"}, res
+    assert probe(test_user, "read", v.path("Music/a.txt")).stdout == "hello\n"
+    assert probe(test_user, "write", v.path("Music/a.txt"), "x").stdout.strip() == "ERR EACCES"
 
 
 def test_directory_renamed_out_of_grant_loses_access(views, home, test_user):
@@ -137,3 +143,19 @@ def test_directory_renamed_out_of_grant_loses_access(views, home, test_user):
     p.stdin.flush()
     p.wait(timeout=10)
     assert res["read"] == "ERR EACCES" and res["write"] == "ERR EACCES", res
+
+
+def test_cached_writes_reach_disk_at_revoke(views, home, test_user):
+    # write() returns once the kernel has the data (writeback cache); the
+    # revoke writes it back before refusing anything: nothing is lost.
+    v = views("home", home, home_spec(home))
+    p = spawn_probe(test_user, "write-hold", v.path("Music/big.bin"), str(4 << 20))
+    assert read_line(p) == "written"
+    revoke(v, home)
+    with open(os.path.join(home, "Music/big.bin"), "rb") as f:
+        data = f.read()
+    assert len(data) == 4 << 20 and data == bytes(range(256)) * (len(data) // 256)
+    p.stdin.write("more\n")
+    p.stdin.flush()
+    assert read_line(p) == "ERR EACCES", "a write() after the revoke fails"
+    p.wait(timeout=10)

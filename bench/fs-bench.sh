@@ -1,0 +1,162 @@
+#!/bin/bash
+# FUSE view benchmark (issue 3): the same workloads on native ext4, on the
+# Plugboard home view, on libfuse's passthrough_ll example (built here from
+# Debian's libfuse3-dev examples) and on bindfs, in one run; each result is
+# printed as a ratio to native (higher is better), then the revocation
+# latency of the view. Run as root from the source tree after a build:
+#   bench/fs-bench.sh [BUILD_DIR]        (default: build)
+# Env: PB_BENCH_SIZE (fio file, default 1G), PB_BENCH_FILES (default 10000),
+#      PB_BENCH_USER (default pbtest: workloads run as this user).
+# It drops the page cache for the "cold" rows (global, but harmless).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-build}
+SIZE=${PB_BENCH_SIZE:-1G}
+NFILES=${PB_BENCH_FILES:-10000}
+USER_NAME=${PB_BENCH_USER:-pbtest}
+id "$USER_NAME" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$USER_NAME"
+U=$(id -u "$USER_NAME")
+G=$(id -g "$USER_NAME")
+AS=(setpriv --reuid="$U" --regid="$G" --clear-groups)
+HARNESS=$PWD/$BUILD/fs/pb-view-harness
+[ -x "$HARNESS" ] || { echo "build first: $HARNESS missing" >&2; exit 1; }
+
+S=$(mktemp -d /var/tmp/pb-fsbench-XXXXXX)
+chmod 755 "$S"
+PIDS=()
+cleanup() {
+	set +e
+	[ -n "${HCTL:-}" ] && echo quit >&"${HCTL[1]}"
+	for m in "$S"/mnt-*; do umount -l "$m" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$S"
+}
+trap cleanup EXIT
+
+drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+now() { date +%s.%N; }
+secs() { # secs CMD...: wall time of CMD run as the user
+	local s e
+	s=$(now)
+	"${AS[@]}" "$@" >/dev/null
+	e=$(now)
+	awk -v s="$s" -v e="$e" 'BEGIN { printf "%.4f\n", e - s }'
+}
+fio_bw() { # fio_bw DIR ARGS...: MB/s
+	local d=$1; shift
+	"${AS[@]}" fio --name=b --directory="$d" --filename=big --size="$SIZE" --ioengine=psync \
+		--output-format=json "$@" |
+		python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"]; print(sum(x["read"]["bw"]+x["write"]["bw"] for x in j)/1024)'
+}
+
+echo "== building anchors"
+cc -O2 -Wall -o "$S/passthrough_ll" /usr/share/doc/libfuse3-dev/examples/passthrough_ll.c \
+	$(pkg-config --cflags --libs fuse3)
+cc -O2 -Wall -o "$S/fs-meta" bench/fs-meta.c
+tar cf "$S/include.tar" -C /usr include
+chmod 644 "$S/include.tar"
+
+mk_src() { mkdir -p "$S/src-$1" "$S/mnt-$1"; chown "$U:$G" "$S/src-$1"; }
+mk_src native
+mk_src view
+mk_src pll
+mk_src bindfs
+cat > "$S/grant.json" <<J
+{"snap":"bench","generation":1,"endpoints":[{"name":"home","interface":"home","connected":true}],
+ "paths":[{"pattern":"$S/src-view","access":"rw","recursive":true,"endpoint":"home"}]}
+J
+cat > "$S/revoke.json" <<J
+{"snap":"bench","generation":2,"endpoints":[{"name":"home","interface":"home","connected":false}],
+ "paths":[{"pattern":"$S/src-view","access":"rw","recursive":true,"endpoint":"home"}]}
+J
+coproc HCTL { exec "$HARNESS" --kind home --root "$S/src-view" --mount "$S/mnt-view" \
+	--uid "$U" --gid "$G" --spec "$S/grant.json"; }
+read -r line <&"${HCTL[0]}"
+[ "$line" = ready ] || { echo "harness failed" >&2; exit 1; }
+"$S/passthrough_ll" -f -o source="$S/src-pll",allow_other "$S/mnt-pll" &
+PIDS+=($!)
+bindfs -f -o allow_other "$S/src-bindfs" "$S/mnt-bindfs" &
+PIDS+=($!)
+for m in pll bindfs; do
+	for _ in $(seq 100); do mountpoint -q "$S/mnt-$m" && break; sleep 0.05; done
+done
+
+declare -A R
+run_all() { # run_all LABEL DIR
+	local l=$1 d=$2
+	echo "== $l"
+	R[$l,seqwrite]=$(fio_bw "$d" --rw=write --bs=1M --end_fsync=1)
+	R[$l,seqread]=$(fio_bw "$d" --rw=read --bs=1M)
+	R[$l,rand1]=$(fio_bw "$d" --rw=randread --bs=4k --runtime=5 --time_based)
+	R[$l,rand4]=$(fio_bw "$d" --rw=randread --bs=4k --runtime=5 --time_based --numjobs=4)
+	"${AS[@]}" rm -f "$d/big"
+	"${AS[@]}" mkdir "$d/meta"
+	while read -r op t; do R[$l,$op]=$t; done < <("${AS[@]}" "$S/fs-meta" "$d/meta" "$NFILES")
+	"${AS[@]}" mkdir "$d/tar"
+	R[$l,tar]=$(secs tar xf "$S/include.tar" -C "$d/tar")
+	drop
+	R[$l,find_cold]=$(secs find "$d/tar")
+	R[$l,find_warm]=$(secs find "$d/tar")
+	drop
+	R[$l,du_cold]=$(secs du -s "$d/tar")
+	R[$l,du_warm]=$(secs du -s "$d/tar")
+	"${AS[@]}" rm -rf "$d/tar" "$d/meta"
+}
+run_all native "$S/src-native"
+run_all view "$S/mnt-view"
+run_all pll "$S/mnt-pll"
+run_all bindfs "$S/mnt-bindfs"
+
+echo
+printf "%-22s %12s %8s %8s %8s   (ratio to native, higher is better)\n" workload native view passthrough_ll bindfs
+for w in seqwrite seqread rand1 rand4; do
+	printf "%-22s %9.0fMB/s" "$w" "${R[native,$w]}"
+	for l in view pll bindfs; do
+		printf " %8.2f" "$(awk -v a="${R[$l,$w]}" -v n="${R[native,$w]}" 'BEGIN{print a/n}')"
+	done
+	echo
+done
+for w in create stat_first stat_warm readdir unlink tar find_cold find_warm du_cold du_warm; do
+	printf "%-22s %10.4fs " "$w" "${R[native,$w]}"
+	for l in view pll bindfs; do
+		printf " %8.2f" "$(awk -v a="${R[$l,$w]}" -v n="${R[native,$w]}" 'BEGIN{print n/a}')"
+	done
+	echo
+done
+
+echo
+echo "== revocation latency (pb_view_publish, view only)"
+publish() { # publish SPEC -> prints "ms (nodes)"
+	echo "publish $1" >&"${HCTL[1]}"
+	read -r ok ns nodes rc _ <&"${HCTL[0]}"
+	[ "$ok" = ok ] && [ "$rc" = 0 ] || { echo "publish failed: $ok $rc" >&2; exit 1; }
+	awk -v ns="$ns" -v n="$nodes" 'BEGIN { printf "%.2f ms (%d nodes invalidated)\n", ns / 1e6, n }'
+}
+hold() { # hold FILES...: a user process opens them all (reads the first through)
+	rm -f "$S/hold.in" "$S/hold.out"
+	mkfifo "$S/hold.in" "$S/hold.out"
+	chmod 666 "$S/hold.in" "$S/hold.out"
+	"${AS[@]}" /usr/bin/python3 -c '
+import os, sys
+fds = [os.open(p, os.O_RDONLY) for p in sys.argv[1:]]
+while os.read(fds[0], 1 << 20):
+    pass
+print("held", flush=True)
+sys.stdin.read()' "$@" <"$S/hold.in" >"$S/hold.out" &
+	HOLD_PID=$!
+	exec {HOLD_W}>"$S/hold.in"
+	read -r _ <"$S/hold.out"
+}
+unhold() { exec {HOLD_W}>&-; wait "$HOLD_PID" 2>/dev/null || true; }
+"${AS[@]}" mkdir "$S/mnt-view/small"
+for i in $(seq 1000); do echo "$i" > "$S/src-view/small/f$i"; done
+chown -R "$U:$G" "$S/src-view/small"
+hold "$S"/mnt-view/small/f*
+printf "1000 open small files:    %s\n" "$(publish "$S/revoke.json")"
+unhold
+publish "$S/grant.json" >/dev/null
+"${AS[@]}" dd if=/dev/zero of="$S/mnt-view/big" bs=1M count=1024 status=none
+hold "$S/mnt-view/big"
+printf "1 GiB file, fully cached: %s\n" "$(publish "$S/revoke.json")"
+unhold

@@ -64,16 +64,24 @@ class Harness:
         return int(out[1]), int(out[2])
 
     def close(self):
+        """Quits; the harness must exit cleanly (under ASan: no leak, no
+        error report), else the test fails."""
+        rc = None
         if self.p.poll() is None:
             try:
                 self.p.stdin.write("quit\n")
                 self.p.stdin.flush()
-                self.p.wait(10)
+                rc = self.p.wait(20)
             except (BrokenPipeError, subprocess.TimeoutExpired):
                 kill(self.p)
+        else:
+            rc = self.p.returncode
+        err = self.p.stderr.read()
         self.p.stdout.close()
         self.p.stderr.close()
         self.p.stdin.close()
+        assert rc == 0 and "Sanitizer" not in err, f"harness exit {rc}: {err[-3000:]}"
+
 
 
 @pytest.fixture

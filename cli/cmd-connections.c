@@ -134,16 +134,27 @@ static int render(const struct pb_jdoc *d, size_t res, const char *wanted, bool 
         if (n > 0) {
                 struct pb_tw *tw = pb_tw_new(5, 2);
                 pb_tw_printf(tw, "Interface\tPlug\tSlot\tNotes\n");
-                for (size_t i = 0; i < n; i++)
-                        pb_tw_printf(tw, "%s%s\t%s\t%s\t%s\n", rows[i].iface, rows[i].determinant,
-                                     rows[i].plug, rows[i].slot, rows[i].notes);
+                for (size_t i = 0; i < n; i++) {
+                        char *iface = rows[i].iface;
+                        if (*rows[i].determinant &&
+                            asprintf(&iface, "%s%s", rows[i].iface, rows[i].determinant) < 0)
+                                abort();
+                        if (iface != rows[i].iface)
+                                free(rows[i].iface);
+                        char *cells[] = {iface, rows[i].plug, rows[i].slot, strdup(rows[i].notes)};
+                        if (!cells[3])
+                                abort();
+                        pb_tw_row_take(tw, cells, 4); /* the table owns them now */
+                        free(rows[i].determinant);
+                }
                 pb_tw_flush(tw, stdout);
-        }
-        for (size_t i = 0; i < n; i++) {
-                free(rows[i].iface);
-                free(rows[i].determinant);
-                free(rows[i].plug);
-                free(rows[i].slot);
+        } else {
+                for (size_t i = 0; i < n; i++) {
+                        free(rows[i].iface);
+                        free(rows[i].determinant);
+                        free(rows[i].plug);
+                        free(rows[i].slot);
+                }
         }
         free(rows);
         return PB_EXIT_OK;

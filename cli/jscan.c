@@ -15,7 +15,8 @@ struct parser {
 static size_t push(struct parser *p, enum pb_jtype t, size_t start)
 {
         if (p->d->n == p->cap) {
-                size_t ncap = p->cap ? p->cap * 2 : 1024;
+                /* A first guess from the text's length saves most regrowth. */
+                size_t ncap = p->cap ? p->cap * 2 : p->len / 8 + 1024;
                 struct pb_jtok *nt = realloc(p->d->tok, ncap * sizeof(*nt));
                 if (!nt)
                         return SIZE_MAX;
@@ -23,9 +24,9 @@ static size_t push(struct parser *p, enum pb_jtype t, size_t start)
                 p->cap = ncap;
         }
         struct pb_jtok *k = &p->d->tok[p->d->n];
-        k->type = t;
-        k->start = start;
-        k->end = start;
+        k->type = (uint8_t)t;
+        k->start = (uint32_t)start;
+        k->end = (uint32_t)start;
         k->count = 0;
         k->next = 0;
         return p->d->n++;
@@ -48,8 +49,8 @@ static int string(struct parser *p)
                         size_t i = push(p, PB_J_STRING, start);
                         if (i == SIZE_MAX)
                                 return -1;
-                        p->d->tok[i].end = p->pos++;
-                        p->d->tok[i].next = i + 1;
+                        p->d->tok[i].end = (uint32_t)p->pos++;
+                        p->d->tok[i].next = (uint32_t)(i + 1);
                         return 0;
                 }
                 if (c < 0x20)
@@ -92,8 +93,8 @@ static int primitive(struct parser *p)
         size_t i = push(p, PB_J_PRIMITIVE, start);
         if (i == SIZE_MAX)
                 return -1;
-        p->d->tok[i].end = p->pos;
-        p->d->tok[i].next = i + 1;
+        p->d->tok[i].end = (uint32_t)p->pos;
+        p->d->tok[i].next = (uint32_t)(i + 1);
         return 0;
 }
 
@@ -159,8 +160,8 @@ static int value(struct parser *p)
         close : {
                 size_t i = stack[--depth];
                 p->pos++;
-                p->d->tok[i].end = p->pos;
-                p->d->tok[i].next = p->d->n;
+                p->d->tok[i].end = (uint32_t)p->pos;
+                p->d->tok[i].next = (uint32_t)p->d->n;
                 goto after_value;
         }
         key:
@@ -181,6 +182,8 @@ int pb_jparse(const char *text, size_t len, struct pb_jdoc *doc)
 {
         memset(doc, 0, sizeof(*doc));
         doc->text = text;
+        if (len >= UINT32_MAX)
+                return -1;
         struct parser p = {.s = text, .len = len, .d = doc};
         if (value(&p) < 0)
                 goto fail;

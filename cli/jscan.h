@@ -9,14 +9,17 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 enum pb_jtype { PB_J_OBJECT, PB_J_ARRAY, PB_J_STRING, PB_J_PRIMITIVE };
 
+/* 20 bytes: a 10,000-connection listing is ~300,000 tokens. Texts are
+ * limited to 4 GiB. */
 struct pb_jtok {
-        enum pb_jtype type;
-        size_t start, end; /* [start, end) of the value's text; strings without quotes */
-        size_t count;      /* children: array elements, or object members (key/value pairs) */
-        size_t next;       /* index of the token after this value and its children */
+        uint32_t start, end; /* [start, end) of the value's text; strings without quotes */
+        uint32_t count;      /* children: array elements, or object members (key/value pairs) */
+        uint32_t next;       /* index of the token after this value and its children */
+        uint8_t type;        /* enum pb_jtype */
 };
 
 struct pb_jdoc {

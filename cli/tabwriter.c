@@ -13,7 +13,7 @@ struct line {
 struct pb_tw {
         int minwidth, padding;
         struct line *lines;
-        size_t n_lines;
+        size_t n_lines, cap_lines;
         char *pending; /* text of the current, unterminated line */
         size_t *widths;
         size_t n_widths;
@@ -38,6 +38,19 @@ static size_t runes(const char *s)
         return n;
 }
 
+static void append_line(struct pb_tw *tw, struct line l)
+{
+        if (tw->n_lines == tw->cap_lines) {
+                size_t ncap = tw->cap_lines ? tw->cap_lines * 2 : 64;
+                struct line *nl = realloc(tw->lines, ncap * sizeof(*nl));
+                if (!nl)
+                        abort();
+                tw->lines = nl;
+                tw->cap_lines = ncap;
+        }
+        tw->lines[tw->n_lines++] = l;
+}
+
 static void add_line(struct pb_tw *tw, const char *text, size_t len)
 {
         struct line l = {0};
@@ -54,11 +67,16 @@ static void add_line(struct pb_tw *tw, const char *text, size_t len)
                         break;
                 p = tab + 1;
         }
-        struct line *nl = realloc(tw->lines, (tw->n_lines + 1) * sizeof(*nl));
-        if (!nl)
+        append_line(tw, l);
+}
+
+void pb_tw_row_take(struct pb_tw *tw, char **cells, size_t n)
+{
+        struct line l = {.cells = malloc(n * sizeof(char *)), .n = n};
+        if (!l.cells)
                 abort();
-        tw->lines = nl;
-        tw->lines[tw->n_lines++] = l;
+        memcpy(l.cells, cells, n * sizeof(char *));
+        append_line(tw, l);
 }
 
 void pb_tw_printf(struct pb_tw *tw, const char *fmt, ...)
@@ -91,9 +109,15 @@ static void write_lines(struct pb_tw *tw, FILE *f, size_t from, size_t to)
                 for (size_t j = 0; j < l->n; j++) {
                         fputs(l->cells[j], f);
                         if (j + 1 < l->n && j < tw->n_widths) {
+                                static const char spaces[] = "                                ";
                                 size_t w = runes(l->cells[j]);
-                                for (; w < tw->widths[j]; w++)
-                                        fputc(' ', f);
+                                while (w < tw->widths[j]) {
+                                        size_t k = tw->widths[j] - w;
+                                        if (k > sizeof(spaces) - 1)
+                                                k = sizeof(spaces) - 1;
+                                        fwrite(spaces, 1, k, f);
+                                        w += k;
+                                }
                         }
                 }
                 fputc('\n', f);

@@ -14,6 +14,9 @@ struct pb_tw;
 struct pb_tw *pb_tw_new(int minwidth, int padding);
 /* Append text (may contain several lines; a line ends in '\n'). */
 void pb_tw_printf(struct pb_tw *tw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append one line of n cells (the last one is the text after the last tab),
+ * taking ownership of the malloc'd strings; no formatting. For big tables. */
+void pb_tw_row_take(struct pb_tw *tw, char **cells, size_t n);
 /* Write everything to f and free tw. */
 void pb_tw_flush(struct pb_tw *tw, FILE *f);
 void pb_tw_free(struct pb_tw *tw);

@@ -188,3 +188,34 @@ def test_successive_clients_share_the_upstream_authorization(harness, xvfb, work
     for _ in range(3):
         r = sandboxed(test_user, sock, auth, ["xdpyinfo"])
         assert r.returncode == 0, r.stderr
+
+
+def sandbox_cookie(authfile):
+    """The cookie of the sandbox's authority file (one FamilyWild entry)."""
+    data = open(authfile, "rb").read()
+    return data[-16:]
+
+
+def test_a_client_that_never_reads_does_not_block_others(harness, xvfb, workdir, test_user):
+    """A flood of requests whose replies are never read: the proxy's buffer
+    towards that client fills, it stops reading from its upstream, and other
+    clients of the same proxy are unaffected."""
+    h, sock, auth = start_proxy(harness, xvfb, workdir, test_user, "x11")
+    s = raw(sock)
+    s.sendall(setup_request(b"MIT-MAGIC-COOKIE-1", sandbox_cookie(auth)))
+    s.settimeout(5)
+    reply = s.recv(8)
+    assert reply[:1] == b"\x01", reply  # setup accepted
+    s.setblocking(False)
+    flood = struct.pack("<BBH", 43, 0, 1) * 65536  # GetInputFocus, 32 bytes of reply each
+    sent = 0
+    try:
+        while sent < len(flood):
+            sent += s.send(flood[sent:])
+    except BlockingIOError:
+        pass
+    assert sent > 0
+    r = sandboxed(test_user, sock, auth, ["xdpyinfo"])
+    assert r.returncode == 0, r.stderr
+    assert h.conns()[1] == 1
+    s.close()

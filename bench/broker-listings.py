@@ -4,7 +4,9 @@
 
 Measures, against a real plugboardd on a scratch state dir:
   - `plugboard connections --all` and `plugboard interface --all` wall time
-    (median of N runs, process start included), goal < 50 ms;
+    (median of N runs, process start included), goal < 50 ms; "cold" runs
+    follow a connect or disconnect, so the broker's listing cache is invalid
+    and the result is built again;
   - connect -> Done latency (POST /v2/interfaces until the change is Done,
     polled at 0.2 ms), median and p90, goal < 5 ms;
   - the same listings through Debian's `snap` client, for reference.
@@ -56,9 +58,11 @@ def wait(sock, chg, poll=0.0002):
         time.sleep(poll)
 
 
-def timed(argv, env, runs):
+def timed(argv, env, runs, before=None):
     ts = []
     for _ in range(runs):
+        if before:
+            before()
         t = time.perf_counter()
         r = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         ts.append((time.perf_counter() - t) * 1000)
@@ -115,8 +119,24 @@ def main():
                "HOME": work}
         senv = dict(env, SNAPPY_GLOBAL_ROOT=os.path.join(work, "root"), SNAP_REEXEC="0")
         pb = os.path.join(build, "cli", "plugboard")
+        flip = [0]
+
+        def change():
+            # a disconnect or connect before each run: the listing cache is
+            # invalid, the broker builds the result again ("cold")
+            op = "disconnect" if flip[0] % 2 == 0 else "connect"
+            flip[0] += 1
+            r = api(sock, "POST", "/v2/interfaces",
+                    {"action": op, "plugs": [{"snap": "bench-0001", "plug": "camera"}],
+                     "slots": [{"snap": "", "slot": ""}]})
+            wait(sock, r["change"])
+
         rows = [
             ("plugboard connections --all", timed([pb, "connections", "--all"], env, a.runs)),
+            ("plugboard connections --all (cold)",
+             timed([pb, "connections", "--all"], env, a.runs, before=change)),
+            ("plugboard interface --all (cold)",
+             timed([pb, "interface", "--all"], env, a.runs, before=change)),
             ("plugboard interface --all", timed([pb, "interface", "--all"], env, a.runs)),
             ("plugboard connections bench-0000", timed([pb, "connections", "bench-0000"], env,
                                                         a.runs)),

@@ -83,6 +83,11 @@ if [ "${PB_SKIP_ANALYSIS:-0}" != 1 ]; then
 	count_check "clang-tidy" scripts/analyze.sh "$first_build" clang-tidy
 	count_check "cppcheck" scripts/analyze.sh "$first_build" cppcheck
 fi
+# libFuzzer (clang): replay corpora + regressions, then each target for
+# PB_FUZZ_SECONDS (8 targets x 30 s by default; longer: scripts/fuzz.sh 3600).
+if [ "${PB_SKIP_FUZZ:-0}" != 1 ]; then
+	count_check "fuzz (${PB_FUZZ_SECONDS:-30} s per target)" scripts/fuzz.sh "${PB_FUZZ_SECONDS:-30}"
+fi
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

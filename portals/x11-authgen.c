@@ -17,6 +17,7 @@
 #include <X11/Xlib.h>
 #include <X11/extensions/security.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,21 @@ int main(int argc, char **argv)
                 perror("pb-x11-authgen: dropping privileges");
                 return 1;
         }
-        if (strcmp(argv[5], "-") != 0)
-                setenv("XAUTHORITY", argv[5], 1);
+        /* Nothing of the broker's environment leaks in (its XAUTHORITY,
+         * HOME): the authority file is the caller's, or the caller's default. */
+        char path[4096];
+        const char *xauth = argv[5];
+        if (!strcmp(xauth, "-")) {
+                struct passwd *pw = getpwuid(getuid());
+                if (!pw || snprintf(path, sizeof(path), "%s/.Xauthority", pw->pw_dir) >=
+                               (int)sizeof(path)) {
+                        fprintf(stderr, "pb-x11-authgen: no home directory\n");
+                        return 1;
+                }
+                xauth = path;
+        }
+        clearenv();
+        setenv("XAUTHORITY", xauth, 1);
         Display *dpy = XOpenDisplay(argv[4]);
         if (!dpy) {
                 fprintf(stderr, "pb-x11-authgen: cannot open display %s\n", argv[4]);

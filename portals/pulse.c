@@ -641,8 +641,12 @@ static void listen_event(struct pb_loop_watch *w, uint32_t events)
                 }
                 int up = pb_sock_connect_as(p->upstream_path, p->up_uid, p->up_gid);
                 if (up < 0) {
+                        /* Logged like refusals: a client looping on a dead
+                         * server must not flood the journal. */
                         errno = -up;
-                        pb_warn("pulse[%s]: connecting to %s: %m", p->name, p->upstream_path);
+                        if (p->refused_logged++ < 16)
+                                pb_warn("pulse[%s]: connecting to %s: %m", p->name,
+                                        p->upstream_path);
                         close(fd);
                         continue;
                 }

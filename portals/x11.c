@@ -209,7 +209,8 @@ static int start_pipe(struct xconn *c, const struct pb_x11_setup *s)
         int up = pb_sock_connect_as(x->upstream_path, x->uid, x->gid);
         if (up < 0) {
                 errno = -up;
-                pb_warn("x11[%s]: connecting to %s: %m", x->name, x->upstream_path);
+                if (x->refused_logged++ < 16) /* no journal flood */
+                        pb_warn("x11[%s]: connecting to %s: %m", x->name, x->upstream_path);
                 return up;
         }
         struct dir *d = &c->client.in;
@@ -232,6 +233,7 @@ static int start_pipe(struct xconn *c, const struct pb_x11_setup *s)
         }
         c->client.w.cb = pipe_event;
         c->setup_done = true;
+        x->refused_logged = 0;
         int r = pump_out(&c->client);
         if (r < 0)
                 return r;
@@ -318,7 +320,6 @@ static void listen_event(struct pb_loop_watch *w, uint32_t events)
                         x->conns->prev = c;
                 x->conns = c;
                 x->nconns++;
-                x->refused_logged = 0;
         }
 }
 
@@ -371,10 +372,11 @@ static int run_helper(struct pb_x11 *x, const char *verb, const char *arg, char 
         }
         out[got] = 0;
         close(pfd[0]);
-        int status;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        int status = -1;
+        pid_t w;
+        while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
                 ;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        if (w != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
                 return pb_error_set(err, EACCES, "%s %s failed for display %s (see its log)",
                                     x->authgen, verb, x->display);
         return 0;

@@ -76,11 +76,13 @@ struct pb_response *pb_api_post_change(struct pb_request *r)
         else if (pb_change_ready(c))
                 resp = pb_response_error(400, NULL, NULL,
                                          "cannot abort change %s with nothing pending", r->arg);
-        else if (pb_change_abort(b, c) < 0)
-                /* Its effect is already made in the model: it runs to the end. */
+        else {
+                /* A change whose effect is already made in the model (an
+                 * interface action) cannot be undone: it runs to the end and
+                 * the answer shows it as it is; a queued one becomes Hold. */
+                (void)pb_change_abort(b, c);
                 resp = pb_response_sync(pb_change_to_json(c));
-        else
-                resp = pb_response_sync(pb_change_to_json(c));
+        }
         pthread_mutex_unlock(&b->lock);
         return resp;
 }

@@ -62,9 +62,11 @@ int pb_async(const char *method, const char *path, const char *body, bool no_wai
              json_object **change_out);
 
 /* The same; an error of kind interfaces-unchanged prints on_unchanged (if
- * not NULL) on stdout and succeeds. */
+ * not NULL) on stdout and succeeds; an error of kind soft_kind (if not NULL)
+ * is only a note: its message on stderr without "error: ", and success (snap
+ * does this for removing a snap that is not installed). */
 int pb_async_ex(const char *method, const char *path, const char *body, bool no_wait,
-                json_object **change_out, const char *on_unchanged);
+                json_object **change_out, const char *on_unchanged, const char *soft_kind);
 
 /* Go's doc.ToText-style fill: wrap at the terminal width (COLUMNS, default
  * 80, at most 100, minus 1), continuation lines indented. Malloc'd. */

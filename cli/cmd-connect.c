@@ -123,7 +123,7 @@ int pb_cmd_disconnect(int argc, char **argv)
                 char *body = action_body("disconnect", forget, &offer, &use);
                 /* interfaces-unchanged: snap prints this and succeeds. */
                 rc = pb_async_ex("POST", "/v2/interfaces", body, no_wait, NULL,
-                                 "No connections to disconnect");
+                                 "No connections to disconnect", NULL);
                 free(body);
         }
         free(pos);

@@ -85,12 +85,16 @@ int pb_cmd_remove(int argc, char **argv)
                 char path[512];
                 snprintf(path, sizeof(path), "/v2/snaps/%s", q ? q : "");
                 free(q);
-                rc = pb_async("POST", path,
-                              purge ? "{\"action\":\"remove\",\"purge\":true}"
-                                    : "{\"action\":\"remove\"}",
-                              no_wait, NULL);
-                if (rc == PB_EXIT_OK && !no_wait)
+                json_object *chg = NULL;
+                /* Removing what is not installed is only a note, as in snap. */
+                rc = pb_async_ex("POST", path,
+                                 purge ? "{\"action\":\"remove\",\"purge\":true}"
+                                       : "{\"action\":\"remove\"}",
+                                 no_wait, &chg, NULL, "snap-not-installed");
+                if (rc == PB_EXIT_OK && !no_wait && chg)
                         printf("%s removed\n", pos[i]);
+                if (chg)
+                        json_object_put(chg);
         }
         free(pos);
         return rc;

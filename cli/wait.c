@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -92,11 +93,11 @@ static int wait_change(const char *id, json_object **change_out)
 int pb_async(const char *method, const char *path, const char *body, bool no_wait,
              json_object **change_out)
 {
-        return pb_async_ex(method, path, body, no_wait, change_out, NULL);
+        return pb_async_ex(method, path, body, no_wait, change_out, NULL, NULL);
 }
 
 int pb_async_ex(const char *method, const char *path, const char *body, bool no_wait,
-                json_object **change_out, const char *on_unchanged)
+                json_object **change_out, const char *on_unchanged, const char *soft_kind)
 {
         struct pb_reply r;
         if (pb_request(method, path, body, &r) < 0)
@@ -106,6 +107,14 @@ int pb_async_ex(const char *method, const char *path, const char *body, bool no_
             strcmp(r.kind, "interfaces-unchanged") == 0) {
                 printf("%s\n", on_unchanged);
                 rc = PB_EXIT_OK;
+        } else if (r.type && strcmp(r.type, "error") == 0 && soft_kind && r.kind &&
+                   strcmp(r.kind, soft_kind) == 0 && r.message) {
+                char *msg = pb_fill(r.message, 7);
+                fprintf(stderr, "%s\n", msg ? msg : r.message);
+                free(msg);
+                rc = PB_EXIT_OK;
+                if (change_out)
+                        *change_out = NULL;
         } else if (r.type && strcmp(r.type, "error") == 0) {
                 rc = pb_reply_error(&r);
         } else if (!r.type || strcmp(r.type, "async") != 0) {

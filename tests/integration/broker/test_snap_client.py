@@ -106,3 +106,19 @@ def test_error_wrapping_follows_columns(installed):
         assert (a.returncode, a.stderr) == (b.returncode, b.stderr), cols
     assert "\n       " in installed.cli(["connect", "vlc:camera", "gizmo:ser0"],
                                        env={"COLUMNS": "50"}).stderr
+
+
+def test_changes_list_and_remove_identical(installed):
+    b = installed
+    b.cli(["connect", "vlc:camera"], check=True)
+    b.cli(["connect", "vlc:nope"])
+    same(b, ["changes"])
+    last = b.cli(["changes"]).stdout.splitlines()[-2].split()[0]
+    same(b, ["change", last])
+    same(b, ["change", "1"])
+    same(b, ["change", "999"])
+    same(b, ["list"])
+    r = b.snap(["remove", "guvcview"])
+    assert (r.returncode, r.stdout, r.stderr) == (0, "guvcview removed\n", "")
+    same(b, ["list"])
+    same(b, ["remove", "guvcview"])

@@ -293,3 +293,15 @@ def test_device_appears_live_and_holder_is_killed_on_disconnect(broker, snaps, t
     assert holder.returncode == 128 + signal.SIGKILL
     assert "rc=0" not in s.ask("exec 3</dev/fuse")
     assert s.close() == 0
+
+
+def test_status_view_for_plain_shell_launchers(broker, snaps, test_user):
+    s = Session(broker, test_user)
+    probe = "[ -e /run/plugboard/plugs/camera ] && echo yes || echo no"
+    assert s.ask(probe) == "no\nrc=0\n"
+    broker.cli(["connect", "probe:camera"], check=True)
+    assert s.ask(probe) == "yes\nrc=0\n"
+    assert s.ask("[ -e /run/plugboard/plugs/network ] && echo yes") == "yes\nrc=0\n"
+    broker.cli(["disconnect", "probe:camera"], check=True)
+    assert s.ask(probe) == "no\nrc=0\n"
+    assert s.close() == 0

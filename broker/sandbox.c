@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <time.h>
 
 struct pb_sandboxes {
         struct pb_broker *b;
@@ -35,6 +36,7 @@ struct pb_sandboxes {
         struct pb_sandbox *list;
         struct pb_portals *portals; /* NULL: no audio/X11 portals (logged) */
         struct pb_view_sets *views; /* NULL: no FUSE views (logged; only ~/snap/NAME) */
+        pthread_cond_t idle;        /* signalled when the list becomes empty */
 };
 
 struct pb_sandbox {
@@ -77,6 +79,7 @@ struct pb_sandboxes *pb_sandboxes_new(struct pb_broker *b, const char *runtime_d
         }
         r->b = b;
         pthread_mutex_init(&r->lock, NULL);
+        pthread_cond_init(&r->idle, NULL);
         struct pb_error err = {0};
         if (pb_portals_new(b, NULL, &r->portals, &err) < 0) {
                 pb_warn("sandbox: no audio/X11 portals: %s", err.msg);
@@ -105,12 +108,22 @@ void pb_sandboxes_free(struct pb_sandboxes *r)
         for (struct pb_sandbox *s = r->list; s; s = s->next)
                 if (s->launcher > 0)
                         kill(s->launcher, SIGKILL);
+        /* An instance leaves the list only when its teardown (portals, views)
+         * is done; wait for them, a bounded time. */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 5;
+        while (r->list && pthread_cond_timedwait(&r->idle, &r->lock, &until) == 0)
+                ;
         bool idle = r->list == NULL;
         pthread_mutex_unlock(&r->lock);
-        if (idle) { /* else left: the daemon is exiting */
-                pb_portals_free(r->portals);
-                pb_view_sets_free(r->views);
+        if (!idle) {
+                pb_warn("sandbox: instances still ending at exit; leaving them");
+                return; /* the run threads still use r: the process is exiting */
         }
+        pb_portals_free(r->portals);
+        pb_view_sets_free(r->views);
+        pthread_cond_destroy(&r->idle);
         pthread_mutex_destroy(&r->lock);
         free(r->runtime_dir);
         free(r);
@@ -383,19 +396,29 @@ static int user_of(uid_t uid, char **home, gid_t *gid, gid_t **groups, size_t *n
         return 0;
 }
 
-static void sandbox_free(struct pb_sandbox *s)
+/* Everything but the memory: control socket, portals, views, directory. */
+static void sandbox_teardown(struct pb_sandbox *s)
 {
-        if (!s)
-                return;
         pb_control_stop(s->ctl);
+        s->ctl = NULL;
         if (s->psb)
                 pb_portals_detach(s->psb);
+        s->psb = NULL;
         if (s->vset)
                 pb_view_set_release(s->vset);
+        s->vset = NULL;
         if (s->dir)
                 rmdir(s->dir);
         if (s->chan >= 0)
                 close(s->chan);
+        s->chan = -1;
+}
+
+static void sandbox_free(struct pb_sandbox *s)
+{
+        if (!s)
+                return;
+        sandbox_teardown(s);
         if (s->grants)
                 pb_grants_unref(s->grants);
         pthread_mutex_destroy(&s->lock);
@@ -636,6 +659,7 @@ void pb_sandbox_finish(struct pb_sandbox *s)
         while (waitpid(s->launcher, NULL, 0) < 0 && errno == EINTR)
                 ;
         pb_broker_enforcer_remove(r->b, &s->enf);
+        sandbox_teardown(s);
         pthread_mutex_lock(&r->lock);
         for (struct pb_sandbox **pp = &r->list; *pp; pp = &(*pp)->next) {
                 if (*pp == s) {
@@ -643,6 +667,8 @@ void pb_sandbox_finish(struct pb_sandbox *s)
                         break;
                 }
         }
+        if (!r->list)
+                pthread_cond_broadcast(&r->idle);
         pthread_mutex_unlock(&r->lock);
         sandbox_free(s);
 }

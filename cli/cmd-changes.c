@@ -139,7 +139,13 @@ int pb_cmd_denials(int argc, char **argv)
                 char when[96];
                 pb_human_time(pb_jstr(d, "time"), when, sizeof(when));
                 const char *snap = pb_jstr(d, "snap"), *op = pb_jstr(d, "operation"),
-                           *res = pb_jstr(d, "resource"), *iface = pb_jstr(d, "interface");
+                           *res = pb_jstr(d, "resource"), *iface = pb_jstr(d, "interface"),
+                           *plug = pb_jstr(d, "plug");
+                char ib[160];
+                if (iface && *iface && plug && *plug) {
+                        snprintf(ib, sizeof(ib), "%s (%s)", iface, plug);
+                        iface = ib;
+                }
                 int64_t count =
                     json_object_object_get_ex(d, "count", &cv) ? json_object_get_int64(cv) : 1;
                 char opc[96];

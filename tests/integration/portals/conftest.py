@@ -2,6 +2,7 @@
 """Fixtures for the portal tests: real servers (PulseAudio, pipewire-pulse,
 Xvfb) in private directories, and the pb-portal-harness that runs a proxy
 from a grant spec and publishes new specs on command."""
+import ctypes
 import os
 import select
 import signal
@@ -11,6 +12,16 @@ import time
 import pytest
 
 from conftest import binary  # tests/integration/conftest.py
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def die_with_parent():
+    """preexec_fn: the server gets SIGTERM if the test process dies (a killed
+    or timed-out test run must not leave servers behind). Call it after any
+    uid change: the kernel clears the setting when credentials change."""
+    _libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def wait_for(cond, timeout=10.0, what="condition"):
@@ -36,7 +47,8 @@ def kill(p):
 class Harness:
     def __init__(self, args):
         self.p = subprocess.Popen([binary("pb-portal-harness")] + args, stdin=subprocess.PIPE,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  preexec_fn=die_with_parent)
         line = self._readline(30)
         if line != "ready":
             err = self.p.stderr.read() if self.p.poll() is not None else ""
@@ -122,11 +134,16 @@ class Pulse:
             ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
              "--use-pid-file=no", "--log-target=stderr", "-L", "module-null-sink",
              "-L", proto], env=env, stdout=self.log, stderr=self.log,
-            preexec_fn=demoter(user) if user else None)
+            preexec_fn=(lambda: (demoter(user)(), die_with_parent())) if user
+            else die_with_parent)
         self.ctl_env = {"PATH": "/usr/bin:/bin", "PULSE_SERVER": "unix:" + self.socket,
                         "HOME": os.path.join(d, "home")}
         self.user = user
-        wait_for(lambda: self.ctl("info").returncode == 0, 20, "pulseaudio")
+        try:
+            wait_for(lambda: self.ctl("info").returncode == 0, 20, "pulseaudio")
+        except BaseException:
+            self.close()
+            raise
 
     def ctl(self, *args):
         return subprocess.run(["pactl"] + list(args), env=self.ctl_env, capture_output=True,
@@ -183,8 +200,17 @@ class Xvfb:
         self.p = subprocess.Popen(
             ["Xvfb", "-displayfd", str(wfd), "-auth", self.xauth, "-nolisten", "tcp",
              "-nolisten", "local", "-noreset", "-screen", "0", "640x480x24"],
-            pass_fds=(wfd,), stdout=self.log, stderr=self.log)
+            pass_fds=(wfd,), stdout=self.log, stderr=self.log, preexec_fn=die_with_parent)
         os.close(wfd)
+        try:
+            self._wait_ready(rfd, cookie)
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            os.close(rfd)
+
+    def _wait_ready(self, rfd, cookie):
         got = b""
         # Read up to the newline: closing the pipe earlier kills the server
         # (it writes the number and the newline separately).
@@ -194,7 +220,6 @@ class Xvfb:
             chunk = os.read(rfd, 64)
             assert chunk, "Xvfb exited"
             got += chunk
-        os.close(rfd)
         self.num = int(got.decode().strip())
         self.display = f":{self.num}"
         subprocess.run(["xauth", "-f", self.xauth, "add", self.display, ".", cookie],
@@ -277,6 +302,13 @@ class PipeWire:
         self.socket = os.path.join(run, "pulse", "native")
         self.log = open(os.path.join(d, "pw.log"), "w")
         self.procs = []
+        try:
+            self._start_all(run)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start_all(self, run):
         self._start(["dbus-daemon", "--session", "--nofork", f"--address=unix:path={run}/bus"])
         wait_for(lambda: os.path.exists(os.path.join(run, "bus")), 10, "dbus")
         self._start(["pipewire"])
@@ -289,7 +321,7 @@ class PipeWire:
 
     def _start(self, argv):
         self.procs.append(subprocess.Popen(argv, env=self.env_, stdout=self.log,
-                                           stderr=self.log))
+                                           stderr=self.log, preexec_fn=die_with_parent))
 
     def ctl(self, *args):
         return subprocess.run(["pactl"] + list(args),

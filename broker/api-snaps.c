@@ -71,6 +71,29 @@ static void gc_snap_files(struct pb_broker *b, const char *name)
         }
 }
 
+void pb_broker_gc_files(struct pb_broker *b)
+{
+        /* Staging directories of installs that never finished. */
+        _cleanup_free_ char *staging = pb_strdupf("%s/staging", b->cfg.state_dir);
+        _cleanup_dir_ DIR *d = staging ? opendir(staging) : NULL;
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                if (de->d_name[0] == '.')
+                        continue;
+                _cleanup_free_ char *p = pb_strdupf("%s/%s", staging, de->d_name);
+                if (p)
+                        pb_rm_rf(p);
+        }
+        /* Revisions a crash left behind before the model named them (or
+         * after it stopped naming them). */
+        _cleanup_free_ char *snaps = pb_strdupf("%s/snaps", b->cfg.state_dir);
+        _cleanup_dir_ DIR *s = snaps ? opendir(snaps) : NULL;
+        while (s && (de = readdir(s))) {
+                if (de->d_name[0] != '.' && pb_valid_snap_name(de->d_name))
+                        gc_snap_files(b, de->d_name);
+        }
+}
+
 static void after_snap_change(struct pb_broker *b, struct pb_change *c)
 {
         gc_snap_files(b, c->data);

@@ -166,7 +166,10 @@ int pb_broker_init(struct pb_broker *b, const struct pb_broker_config *cfg, stru
          * again, so a new declaration takes effect at the next install. */
         struct pb_declarations *d = pb_broker_load_declarations(b);
         pb_declarations_free(d);
-        return pb_state_load(b, err);
+        r = pb_state_load(b, err);
+        if (r == 0)
+                pb_broker_gc_files(b);
+        return r;
 }
 
 void pb_broker_fini(struct pb_broker *b)

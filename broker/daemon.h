@@ -64,6 +64,10 @@ int pb_broker_load_catalogue(struct pb_broker *b, struct pb_error *err);
 /* The declarations directory as it is now (a fresh read). */
 struct pb_declarations *pb_broker_load_declarations(struct pb_broker *b);
 
+/* At start: delete staging left by interrupted installs and snap revisions
+ * the model does not need (broker/api-snaps.c). */
+void pb_broker_gc_files(struct pb_broker *b);
+
 /* Save the state (model + changes) durably. Called with the lock held. */
 int pb_broker_save(struct pb_broker *b, struct pb_error *err);
 

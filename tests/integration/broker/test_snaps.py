@@ -91,3 +91,18 @@ def test_remove_unknown_and_files_gone(broker):
     broker.cli(["remove", "vlc"], check=True)
     assert not os.path.exists(os.path.join(broker.state_dir, "snaps", "vlc"))
     assert broker.cli(["list"]).stdout == ""
+
+
+def test_leftovers_of_a_crash_are_cleaned_at_start(broker):
+    broker.install("vlc")
+    broker.kill()
+    st = broker.state_dir
+    os.makedirs(os.path.join(st, "staging", "install-abc123", "snap"))
+    os.makedirs(os.path.join(st, "snaps", "vlc", "x7", "meta"))    # renamed, never saved
+    os.makedirs(os.path.join(st, "snaps", "ghost", "x1", "meta"))  # not in the model
+    broker.start()
+    assert os.listdir(os.path.join(st, "staging")) == []
+    assert sorted(os.listdir(os.path.join(st, "snaps"))) == ["vlc"]
+    assert os.listdir(os.path.join(st, "snaps", "vlc")) == ["x1"]
+    assert broker.install("vlc").stdout == "vlc 3.0.20 refreshed\n"
+    assert sorted(os.listdir(os.path.join(st, "snaps", "vlc"))) == ["x1", "x2"]

@@ -709,6 +709,8 @@ int pb_pulse_new(struct pb_loop *loop, const struct pb_pulse_config *cfg, struct
         p->upstream_path = strdup(cfg->upstream_path);
         p->up_uid = cfg->upstream_uid;
         p->up_gid = cfg->upstream_gid;
+        if (geteuid() != 0 && p->up_uid != geteuid())
+                p->up_uid = (uid_t)-1; /* only root may vouch for another uid */
         p->max_conns = cfg->max_conns ? cfg->max_conns : DEFAULT_MAX_CONNS;
         p->grants = grants ? pb_grants_ref(grants) : NULL;
         if (!p->name || !p->listen_path || !p->upstream_path) {

@@ -305,3 +305,18 @@ def test_status_view_for_plain_shell_launchers(broker, snaps, test_user):
     broker.cli(["disconnect", "probe:camera"], check=True)
     assert s.ask(probe) == "no\nrc=0\n"
     assert s.close() == 0
+
+
+def test_closed_stdio_becomes_dev_null(broker, snaps, test_user):
+    """Harnesses (hyperfine, daemons) may start us with fd 0 closed."""
+    def demote_and_close():
+        os.setgroups([])
+        os.setgid(test_user.pw_gid)
+        os.setuid(test_user.pw_uid)
+        os.close(0)
+    env = {"PATH": "/usr/bin:/bin"}
+    env.update(env_of(broker))
+    r = subprocess.run([binary("plugboard"), "run", "probe.sh", "cat; echo eof"],
+                       preexec_fn=demote_and_close, env=env, capture_output=True, text=True,
+                       timeout=30)
+    assert (r.returncode, r.stdout) == (0, "eof\n"), r.stderr

@@ -75,11 +75,6 @@ static int send_request(int fd, const char *json)
 {
         uint32_t len = (uint32_t)strlen(json);
         int fds[3] = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};
-        /* A closed stdio fd (some harnesses start us so) becomes /dev/null for
-         * the app rather than a failed request. */
-        for (int i = 0; i < 3; i++)
-                if (fcntl(fds[i], F_GETFD) < 0)
-                        fds[i] = open("/dev/null", O_RDWR | O_CLOEXEC);
         union {
                 char buf[CMSG_SPACE(sizeof(fds))];
                 struct cmsghdr align;
@@ -117,6 +112,12 @@ static int usage(void)
 
 int pb_cmd_run(int argc, char **argv)
 {
+        /* A closed stdio fd (some harnesses start us so) becomes /dev/null,
+         * before anything else can be opened on that number and handed to the
+         * app as its stdin. */
+        for (int fd = 0; fd < 3; fd++)
+                if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+                        return 1;
         int i = 1;
         if (i < argc && strcmp(argv[i], "--") == 0)
                 i++;

@@ -6,7 +6,8 @@
 # latency of the view. Run as root from the source tree after a build:
 #   bench/fs-bench.sh [BUILD_DIR]        (default: build)
 # Env: PB_BENCH_SIZE (fio file, default 1G), PB_BENCH_FILES (default 10000),
-#      PB_BENCH_USER (default pbtest: workloads run as this user).
+#      PB_BENCH_USER (default pbtest: workloads run as this user),
+#      PB_BENCH_REPS (rounds of the metadata rows, median kept; default 3).
 # It drops the page cache for the "cold" rows (global, but harmless).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -83,48 +84,67 @@ for m in pll bindfs; do
 done
 
 declare -A R
-run_all() { # run_all LABEL DIR
+run_fio() { # run_fio LABEL DIR
 	local l=$1 d=$2
-	echo "== $l"
+	echo "== $l: fio"
 	R[$l,seqwrite]=$(fio_bw "$d" --rw=write --bs=1M --end_fsync=1)
 	R[$l,seqread]=$(fio_bw "$d" --rw=read --bs=1M)
 	R[$l,rand1]=$(fio_bw "$d" --rw=randread --bs=4k --runtime=5 --time_based)
 	R[$l,rand4]=$(fio_bw "$d" --rw=randread --bs=4k --runtime=5 --time_based --numjobs=4)
 	"${AS[@]}" rm -f "$d/big"
+}
+run_meta() { # run_meta LABEL DIR REP
+	local l=$1 d=$2 k=$3 op t
 	"${AS[@]}" mkdir "$d/meta"
-	while read -r op t; do R[$l,$op]=$t; done < <("${AS[@]}" "$S/fs-meta" "$d/meta" "$NFILES")
+	while read -r op t; do R[$l,$op,$k]=$t; done < <("${AS[@]}" "$S/fs-meta" "$d/meta" "$NFILES")
 	"${AS[@]}" mkdir "$d/tar"
-	R[$l,tar]=$(secs tar xf "$S/include.tar" -C "$d/tar")
+	R[$l,tar,$k]=$(secs tar xf "$S/include.tar" -C "$d/tar")
 	drop
-	R[$l,find_cold]=$(secs find "$d/tar")
-	R[$l,find_warm]=$(secs find "$d/tar")
+	R[$l,find_cold,$k]=$(secs find "$d/tar")
+	R[$l,find_warm,$k]=$(secs find "$d/tar")
 	drop
-	R[$l,du_cold]=$(secs du -s "$d/tar")
-	R[$l,du_warm]=$(secs du -s "$d/tar")
+	R[$l,du_cold,$k]=$(secs du -s "$d/tar")
+	R[$l,du_warm,$k]=$(secs du -s "$d/tar")
 	"${AS[@]}" rm -rf "$d/tar" "$d/meta"
 }
-run_all native "$S/src-native"
-run_all view "$S/mnt-view"
-run_all pll "$S/mnt-pll"
-run_all bindfs "$S/mnt-bindfs"
+TARGETS=(native view pll bindfs)
+declare -A DIR=([native]="$S/src-native" [view]="$S/mnt-view" [pll]="$S/mnt-pll"
+	[bindfs]="$S/mnt-bindfs")
+for l in "${TARGETS[@]}"; do run_fio "$l" "${DIR[$l]}"; done
+# Metadata rows: REPS rounds, targets interleaved, median kept (the machine
+# is shared; one slow moment should not decide a row).
+REPS=${PB_BENCH_REPS:-3}
+for k in $(seq "$REPS"); do
+	for l in "${TARGETS[@]}"; do
+		echo "== $l: metadata, round $k"
+		run_meta "$l" "${DIR[$l]}" "$k"
+	done
+done
+META=(create stat_first stat_warm readdir unlink tar find_cold find_warm du_cold du_warm)
+for l in "${TARGETS[@]}"; do
+	for w in "${META[@]}"; do
+		R[$l,$w]=$(for k in $(seq "$REPS"); do echo "${R[$l,$w,$k]}"; done | sort -g |
+			awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	done
+done
 
 echo
-printf "%-22s %12s %8s %8s %8s   (ratio to native, higher is better)\n" workload native view passthrough_ll bindfs
+printf "%-12s %14s %8s %15s %8s   (ratio to native, higher is better)\n" workload native \
+	view passthrough_ll bindfs
 for w in seqwrite seqread rand1 rand4; do
-	printf "%-22s %9.0fMB/s" "$w" "${R[native,$w]}"
+	printf "%-12s %9.0f MB/s" "$w" "${R[native,$w]}"
 	for l in view pll bindfs; do
 		printf " %8.2f" "$(awk -v a="${R[$l,$w]}" -v n="${R[native,$w]}" 'BEGIN{print a/n}')"
 	done
 	echo
 done
-for w in create stat_first stat_warm readdir unlink tar find_cold find_warm du_cold du_warm; do
-	printf "%-22s %10.4fs " "$w" "${R[native,$w]}"
+for w in "${META[@]}"; do
+	printf "%-12s %12.4f s" "$w" "${R[native,$w]}"
 	for l in view pll bindfs; do
 		printf " %8.2f" "$(awk -v a="${R[$l,$w]}" -v n="${R[native,$w]}" 'BEGIN{print n/a}')"
 	done
 	echo
 done
-
 echo
 echo "== revocation latency (pb_view_publish, view only)"
 publish() { # publish SPEC -> prints "ms (nodes)"

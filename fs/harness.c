@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * pb-view-harness: mount one view from a JSON rule spec, then on stdin
- *   publish SPEC.json  -> "ok <publish ns> <nodes invalidated> <rc> <CLOCK_MONOTONIC ns at return>"
+ *   publish SPEC.json  -> "ok <publish ns> <nodes invalidated> <rc> <CLOCK_MONOTONIC ns at
+ *                          return> <ns spent deciding which nodes lost access>"
  *   quit (or EOF, or SIGTERM/SIGINT) -> unmount and exit
  * so integration tests drive real revocation without the broker. Denials are
  * appended to --audit FILE as "snap\tpath\top\twould-grant" lines.
@@ -218,10 +219,11 @@ int main(int argc, char **argv)
                         pb_grants_unref(g);
                         struct pb_view_publish_stats st;
                         pb_view_last_publish_stats(v, &st);
-                        printf("ok %llu %llu %d %llu\n", (unsigned long long)st.elapsed_ns,
+                        printf("ok %llu %llu %d %llu %llu\n", (unsigned long long)st.elapsed_ns,
                                (unsigned long long)st.nodes_invalidated, r,
                                (unsigned long long)ts.tv_sec * 1000000000ull +
-                                   (unsigned long long)ts.tv_nsec);
+                                   (unsigned long long)ts.tv_nsec,
+                               (unsigned long long)st.check_ns);
                         fflush(stdout);
                 } else if (strcmp(line, "quit") == 0) {
                         break;

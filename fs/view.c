@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/sysmacros.h>
@@ -152,6 +153,17 @@ static int record_mountpoint(struct pb_view *v, struct pb_error *err)
         return v->mp_name ? 0 : pb_error_set(err, ENOMEM, "out of memory");
 }
 
+/* Each node the kernel keeps cached holds one O_PATH fd: lift the soft fd
+ * limit to the hard one (services start with a soft limit of 1024). */
+static void raise_fd_limit(void)
+{
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                setrlimit(RLIMIT_NOFILE, &rl);
+        }
+}
+
 int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct pb_error *err)
 {
         if (!cfg || !cfg->mountpoint || cfg->mountpoint[0] != '/' || !cfg->grants ||
@@ -170,6 +182,7 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
         v->audit_ctx = cfg->audit_ctx;
         v->root.fd = -1;
         v->umask = read_umask();
+        raise_fd_limit();
         pthread_rwlockattr_t ra;
         pthread_rwlockattr_init(&ra);
         /* A publish must not starve behind a stream of readers. */
@@ -397,6 +410,7 @@ int pb_view_publish(struct pb_view *v, struct pb_grants *g)
         }
         if (!aff && ret == 0)
                 ret = -ENOMEM;
+        stats.check_ns = now_ns() - t0;
         qsort(aff, naff, sizeof(*aff), cmp_affected);
 
         /* Swap. From here until the invalidation below is done, write-back

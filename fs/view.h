@@ -94,5 +94,6 @@ struct pb_view_publish_stats {
         uint64_t nodes_invalidated;
         uint64_t entries_invalidated;
         uint64_t elapsed_ns;
+        uint64_t check_ns; /* of which: deciding which nodes lost access */
 };
 void pb_view_last_publish_stats(struct pb_view *v, struct pb_view_publish_stats *out);

@@ -70,7 +70,7 @@ class View:
         parts = line.split()
         assert parts[0] == "ok", line
         return {"elapsed_ns": int(parts[1]), "invalidated": int(parts[2]),
-                "rc": int(parts[3]), "t_mono_ns": int(parts[4])}
+                "rc": int(parts[3]), "t_mono_ns": int(parts[4]), "check_ns": int(parts[5])}
 
     def audit_lines(self):
         try:

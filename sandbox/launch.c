@@ -115,8 +115,31 @@ static void report(int fd, const char *fmt, ...)
  * the user: nothing here runs with more rights than the user has, and each step
  * is relative to the previous directory fd with O_NOFOLLOW, so a planted
  * symlink is refused rather than followed. */
+/* Whether ~/snap/NAME/{REV,common} are already directories (no symlink on
+ * the way): then there is nothing to create and no child to fork. Looking
+ * is harmless as root; creating is done only as the user. */
+static bool user_dirs_exist(const struct pb_spec *s)
+{
+        int fd = open(s->home, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        const char *parts[] = {"snap", s->snap};
+        for (size_t i = 0; fd >= 0 && i < PB_ARRAY_SIZE(parts); i++) {
+                int nfd = openat(fd, parts[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                close(fd);
+                fd = nfd;
+        }
+        struct stat a, b;
+        bool ok = fd >= 0 && fstatat(fd, s->revision, &a, AT_SYMLINK_NOFOLLOW) == 0 &&
+                  S_ISDIR(a.st_mode) && fstatat(fd, "common", &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+                  S_ISDIR(b.st_mode);
+        if (fd >= 0)
+                close(fd);
+        return ok;
+}
+
 static void make_user_dirs(const struct pb_spec *s)
 {
+        if (user_dirs_exist(s))
+                return;
         pid_t pid = fork();
         if (pid < 0)
                 die_errno("fork");

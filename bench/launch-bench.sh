@@ -42,7 +42,7 @@ export PLUGBOARD_SOCKET=$w/api.sock PLUGBOARD_RUN_SOCKET=$w/run.socket
 "$build/cli/plugboard" install --dangerous "$w/snap/bench-true" >/dev/null
 "$build/cli/plugboard" run bench-true # warm: the first run creates ~/snap dirs
 
-hyperfine -N --style none --warmup 20 --runs "$runs" --export-json "$w/h.json" \
+hyperfine -N -i --style none --warmup 20 --runs "$runs" --export-json "$w/h.json" \
 	-n exec "/usr/bin/true" \
 	-n bwrap "bwrap --ro-bind / / --dev /dev --proc /proc --unshare-pid --unshare-ipc --unshare-net true" \
 	-n plugboard "$build/cli/plugboard run bench-true" >/dev/null
@@ -51,7 +51,8 @@ import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 med = {k: v["median"] * 1000 for k, v in r.items()}
 for k in ("exec", "bwrap", "plugboard"):
-    print(f"{k:10s} median {med[k]:7.2f} ms")
+    bad = sum(1 for c in r[k].get("exit_codes", []) if c != 0)
+    print(f"{k:10s} median {med[k]:7.2f} ms" + (f"  ({bad} runs FAILED)" if bad else ""))
 print(f"plugboard / bwrap = {med['plugboard'] / med['bwrap']:.2f}x (goal <= 1.5x), "
       f"plugboard / exec = {med['plugboard'] / med['exec']:.1f}x")
 PY

@@ -21,7 +21,13 @@ struct pb_run {
         int stop_pipe[2];
         char *path;
         pthread_t thread;
+        pthread_mutex_t lock; /* clients */
+        unsigned clients;     /* connections being served (each one thread) */
 };
+
+/* One thread per connection: cap them so that local users cannot exhaust the
+ * daemon's threads (a running app holds its connection for its lifetime). */
+#define PB_RUN_MAX_CLIENTS 512
 
 struct client {
         struct pb_run *run;
@@ -235,12 +241,16 @@ static void *client_thread(void *arg)
         struct pb_error err = {0};
         struct ucred cred;
         socklen_t cl = sizeof(cred);
-        if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0) {
-                close(c->fd);
-                free(c);
-                return NULL;
-        }
-        struct pb_run_request *req = receive_request(c->fd, fds, &err);
+        struct pb_run_request *req = NULL;
+        /* The request must arrive promptly: a client that connects and sends
+         * nothing does not hold a thread for ever. */
+        struct timeval tv = {.tv_sec = 10};
+        if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
+            setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+                goto out;
+        req = receive_request(c->fd, fds, &err);
+        tv.tv_sec = 0;
+        setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
         struct pb_sandbox *s = NULL;
         if (!req) {
                 say(c->fd, "error %s\n", err.msg);
@@ -254,8 +264,12 @@ static void *client_thread(void *arg)
                 relay(c->fd, s);
                 pb_sandbox_finish(s);
         }
+out:
         pb_run_request_free(req);
         close(c->fd);
+        pthread_mutex_lock(&c->run->lock);
+        c->run->clients--;
+        pthread_mutex_unlock(&c->run->lock);
         free(c);
         return NULL;
 }
@@ -275,20 +289,28 @@ static void *accept_thread(void *arg)
                 int fd = accept4(r->listen_fd, NULL, NULL, SOCK_CLOEXEC);
                 if (fd < 0)
                         continue;
+                pthread_mutex_lock(&r->lock);
+                bool full = r->clients >= PB_RUN_MAX_CLIENTS;
+                if (!full)
+                        r->clients++;
+                pthread_mutex_unlock(&r->lock);
+                if (full) {
+                        say(fd, "error too many apps running or starting\n");
+                        close(fd);
+                        continue;
+                }
                 struct client *c = calloc(1, sizeof(*c));
                 pthread_t t;
                 pthread_attr_t at;
                 pthread_attr_init(&at);
                 pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-                if (!c) {
+                if (!c ||
+                    (c->run = r, c->fd = fd, pthread_create(&t, &at, client_thread, c) != 0)) {
                         close(fd);
-                } else {
-                        c->run = r;
-                        c->fd = fd;
-                        if (pthread_create(&t, &at, client_thread, c) != 0) {
-                                close(fd);
-                                free(c);
-                        }
+                        free(c);
+                        pthread_mutex_lock(&r->lock);
+                        r->clients--;
+                        pthread_mutex_unlock(&r->lock);
                 }
                 pthread_attr_destroy(&at);
         }
@@ -306,6 +328,7 @@ int pb_run_start(struct pb_broker *b, const char *socket_path, struct pb_run **o
                 return pb_error_set(err, ENOMEM, "out of memory");
         r->b = b;
         r->listen_fd = -1;
+        pthread_mutex_init(&r->lock, NULL);
         r->stop_pipe[0] = r->stop_pipe[1] = -1;
         r->path = strdup(socket_path);
         _cleanup_free_ char *dir = strdup(socket_path);

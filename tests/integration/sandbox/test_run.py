@@ -320,3 +320,47 @@ def test_closed_stdio_becomes_dev_null(broker, snaps, test_user):
                        preexec_fn=demote_and_close, env=env, capture_output=True, text=True,
                        timeout=30)
     assert (r.returncode, r.stdout) == (0, "eof\n"), r.stderr
+
+
+RAW_CLIENT = r'''
+import json, os, socket, struct, sys
+mode, path = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX)
+s.connect(path)
+fds = [0, 1, 2]
+if mode == "garbage":
+    s.sendall(b"\xff" * 64)
+elif mode == "huge":
+    s.sendmsg([struct.pack("=I", 1 << 30)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("3i", *fds))])
+elif mode == "nofds":
+    d = b'{"snap":"probe"}'
+    s.sendall(struct.pack("=I", len(d)) + d)
+elif mode == "badjson":
+    d = b'{"snap":"probe", "args": [1, 2]}'
+    s.sendmsg([struct.pack("=I", len(d))], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("3i", *fds))])
+    s.sendall(d)
+elif mode == "spoof":
+    d = json.dumps({"snap": "probe", "app": "sh", "uid": 0, "gid": 0,
+                    "args": ["id -u"], "env": ["PATH=/usr/bin:/bin"]}).encode()
+    s.sendmsg([struct.pack("=I", len(d))], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("3i", *fds))])
+    s.sendall(d)
+s.shutdown(socket.SHUT_WR) if mode == "garbage" else None
+print(s.recv(4096).decode().strip())
+'''
+
+
+def test_run_socket_hostile_requests(broker, snaps, test_user):
+    """Garbage, a huge length, missing fds, bad JSON get an error line; the uid
+    comes from SO_PEERCRED whatever the request says; the broker lives on."""
+    path = env_of(broker)["PLUGBOARD_RUN_SOCKET"]
+    for mode, want in (("garbage", "error "), ("huge", "error run request too large"),
+                       ("nofds", "error a run request carries its length and 3 fds"),
+                       ("badjson", "error malformed run request")):
+        r = run_as(test_user, ["/usr/bin/python3", "-c", RAW_CLIENT, mode, path],
+                   capture_output=True, text=True, timeout=30)
+        assert r.stdout.startswith(want), (mode, r.stdout, r.stderr)
+    r = run_as(test_user, ["/usr/bin/python3", "-c", RAW_CLIENT, "spoof", path],
+               capture_output=True, text=True, timeout=30)
+    assert r.stdout.startswith(f"{test_user.pw_uid}\n") or r.stdout == str(test_user.pw_uid), r
+    assert broker.proc.poll() is None
+    assert prun(broker, test_user, ["probe.sh", "exit 0"]).returncode == 0

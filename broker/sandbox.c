@@ -304,12 +304,36 @@ static char **dev_links_for(const struct pb_grants *g)
 
 /* ---- enforcer: the sandbox's view of its table ---- */
 
+/* The launcher's child in another pid namespace: the sandbox's init. Used
+ * when a publish comes before the launcher's "pid" report has been read, so
+ * that an app already holding a device is not missed. */
+static pid_t find_init(pid_t launcher)
+{
+        char p[96], buf[256];
+        struct stat self, st;
+        if (launcher <= 0 || stat("/proc/self/ns/pid", &self) < 0)
+                return 0;
+        snprintf(p, sizeof(p), "/proc/%d/task/%d/children", (int)launcher, (int)launcher);
+        _cleanup_file_ FILE *f = fopen(p, "re");
+        if (!f || !fgets(buf, sizeof(buf), f))
+                return 0;
+        char *save = NULL;
+        for (char *w = strtok_r(buf, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+                snprintf(p, sizeof(p), "/proc/%s/ns/pid", w);
+                if (stat(p, &st) == 0 && st.st_ino != self.st_ino)
+                        return (pid_t)atoi(w);
+        }
+        return 0;
+}
+
 static int sandbox_publish(struct pb_enforcer *e, struct pb_grants *g)
 {
         struct pb_sandbox *s = e->data;
         pthread_mutex_lock(&s->lock);
         struct pb_grants *old = s->grants;
         s->grants = pb_grants_ref(g);
+        if (s->init == 0)
+                s->init = find_init(s->launcher);
         pid_t init = s->init;
         pthread_mutex_unlock(&s->lock);
         if (old)
@@ -456,7 +480,11 @@ static int spawn_launcher(struct pb_sandbox *s, const int fds[3], const char *js
         const char *launcher = pb_sandbox_launcher_path();
         char *argv[] = {(char *)"plugboard-launch", NULL};
         char *envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-        int r = posix_spawn(&s->launcher, launcher, &fa, &at, argv, envp);
+        pid_t pid = 0;
+        int r = posix_spawn(&pid, launcher, &fa, &at, argv, envp);
+        pthread_mutex_lock(&s->lock);
+        s->launcher = r == 0 ? pid : 0;
+        pthread_mutex_unlock(&s->lock);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&at);
         close(sp[1]);

@@ -774,6 +774,9 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
                 conn->want |= FUSE_CAP_PARALLEL_DIROPS;
         if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
                 conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+        /* More write-back and read-ahead requests in flight at once. */
+        conn->max_background = 64;
+        conn->congestion_threshold = 48;
 }
 
 const struct fuse_lowlevel_ops pb_view_path_ops = {

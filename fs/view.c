@@ -411,7 +411,8 @@ int pb_view_publish(struct pb_view *v, struct pb_grants *g)
         if (!aff && ret == 0)
                 ret = -ENOMEM;
         stats.check_ns = now_ns() - t0;
-        qsort(aff, naff, sizeof(*aff), cmp_affected);
+        if (aff)
+                qsort(aff, naff, sizeof(*aff), cmp_affected);
 
         /* Swap. From here until the invalidation below is done, write-back
          * of pages dirtied before the revoke is still accepted (launder). */
@@ -447,6 +448,11 @@ int pb_view_publish(struct pb_view *v, struct pb_grants *g)
                         stats.entries_invalidated++;
                 }
         }
+        /* Out of memory for the affected list: fail closed, drop the cached
+         * attributes and pages of every node we could list (names stay cached
+         * but every operation on them comes back here). */
+        for (size_t i = 0; !aff && nodes && i < n; i++)
+                inval_inode(v, nodes[i]);
         /* Every affected node's dirty pages are written back now; nothing
          * can dirty them again (writes and faults come to us and fail). */
         pthread_rwlock_wrlock(&v->grants_lock);

@@ -364,3 +364,20 @@ def test_run_socket_hostile_requests(broker, snaps, test_user):
     assert r.stdout.startswith(f"{test_user.pw_uid}\n") or r.stdout == str(test_user.pw_uid), r
     assert broker.proc.poll() is None
     assert prun(broker, test_user, ["probe.sh", "exit 0"]).returncode == 0
+
+
+def test_probe_through_the_views(broker, snaps, test_user):
+    """With the views mounted: device nodes not granted are absent, also when
+    reached through the dev view's own path; the host view shows nothing
+    that is not granted; the status view cannot be written."""
+    checks = [("read", "/dev/kvm"), ("read", "/run/plugboard-dev/kvm"),
+              ("read", "/run/plugboard-dev/fuse"), ("read", "/run/plugboard-host/etc/shadow"),
+              ("write", "/run/plugboard-host/etc/pb-probe"), ("write", "/run/plugboard/pb-probe"),
+              ("write", "/usr/pb-probe")]
+    cmd = "; ".join(f"/snap/probe/x1/bin/pb-probe {m} {p}" for m, p in checks)
+    r = prun(broker, test_user, ["probe.sh", cmd])
+    assert r.returncode == 0, r.stderr
+    results = [l.split()[1] for l in r.stdout.splitlines()]
+    assert len(results) == len(checks)
+    # not granted: not there at all; read-only mounts: EROFS
+    assert results == ["ENOENT"] * 5 + ["EROFS"] * 2, list(zip(checks, results))

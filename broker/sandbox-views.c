@@ -11,6 +11,8 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -245,6 +247,41 @@ static void *reaper(void *arg)
         return NULL;
 }
 
+/* Views left mounted by a daemon that died (kill -9) answer ENOTCONN and
+ * would block new mounts on the same paths: detach them at start. */
+static void sweep_stale(const char *runtime_dir)
+{
+        char base[PATH_MAX];
+        snprintf(base, sizeof(base), "%s/views", runtime_dir);
+        _cleanup_dir_ DIR *u = opendir(base);
+        struct dirent *du, *ds, *dk;
+        while (u && (du = readdir(u))) {
+                if (du->d_name[0] == '.')
+                        continue;
+                char up[PATH_MAX];
+                snprintf(up, sizeof(up), "%.2000s/%.200s", base, du->d_name);
+                _cleanup_dir_ DIR *sd = opendir(up);
+                while (sd && (ds = readdir(sd))) {
+                        if (ds->d_name[0] == '.')
+                                continue;
+                        char sp[PATH_MAX];
+                        snprintf(sp, sizeof(sp), "%.2300s/%.200s", up, ds->d_name);
+                        _cleanup_dir_ DIR *kd = opendir(sp);
+                        while (kd && (dk = readdir(kd))) {
+                                if (dk->d_name[0] == '.')
+                                        continue;
+                                char kp[PATH_MAX];
+                                snprintf(kp, sizeof(kp), "%.2600s/%.200s", sp, dk->d_name);
+                                if (umount2(kp, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+                                        pb_info("sandbox: detached a stale view at %s", kp);
+                                rmdir(kp);
+                        }
+                        rmdir(sp);
+                }
+                rmdir(up);
+        }
+}
+
 struct pb_view_sets *pb_view_sets_new(struct pb_broker *b, const char *runtime_dir,
                                       unsigned linger_ms)
 {
@@ -255,6 +292,7 @@ struct pb_view_sets *pb_view_sets_new(struct pb_broker *b, const char *runtime_d
         }
         vs->b = b;
         vs->linger_ms = linger_ms;
+        sweep_stale(runtime_dir);
         pthread_mutex_init(&vs->lock, NULL);
         pthread_cond_init(&vs->cond, NULL);
         if (pthread_create(&vs->reaper, NULL, reaper, vs) != 0) {

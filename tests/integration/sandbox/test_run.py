@@ -381,3 +381,17 @@ def test_probe_through_the_views(broker, snaps, test_user):
     assert len(results) == len(checks)
     # not granted: not there at all; read-only mounts: EROFS
     assert results == ["ENOENT"] * 5 + ["EROFS"] * 2, list(zip(checks, results))
+
+
+def test_broker_killed_then_restarted(broker, snaps, test_user):
+    """kill -9 of the broker ends its sandboxes (their launchers see the
+    channel close); a restarted broker detaches the dead views and serves
+    new runs with live views again."""
+    s = Session(broker, test_user)
+    assert s.ask("[ -e /run/plugboard/plugs/network ] && echo yes") == "yes\nrc=0\n"
+    broker.kill()
+    assert s.p.wait(timeout=20) != 0
+    broker.start()
+    r = prun(broker, test_user, ["probe.sh", "[ -e /run/plugboard/plugs/network ] && echo yes"])
+    assert (r.returncode, r.stdout) == (0, "yes\n"), r.stderr
+    assert "detached a stale view" in broker.read_log()

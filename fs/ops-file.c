@@ -151,8 +151,25 @@ void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
         bool created = true;
         int fd = host_open(v, p->fd, name, fl | O_CREAT | O_EXCL, mode & 07777);
         if (fd < 0 && errno == EEXIST && !(fi->flags & O_EXCL)) {
+                /* It exists (a race with the host): open it only if it is a
+                 * regular file — opening a device node or FIFO that appeared
+                 * there could have effects (nodev or not on the host). */
                 created = false;
-                fd = host_open(v, p->fd, name, fl, 0);
+                struct stat est;
+                int efd = openat(p->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                char proc[32];
+                if (efd >= 0 && fstat(efd, &est) == 0 && S_ISREG(est.st_mode)) {
+                        pb_proc_path(proc, efd);
+                        fd = host_open(v, AT_FDCWD, proc, fl & ~O_NOFOLLOW, 0);
+                } else {
+                        fd = -1;
+                        errno = efd < 0 ? errno : EACCES;
+                }
+                if (efd >= 0) {
+                        int saved = errno;
+                        close(efd);
+                        errno = saved;
+                }
         }
         if (fd < 0)
                 return pb_req_fail(&q, errno);

@@ -270,7 +270,34 @@ def cmd_write_hold(path, size):
         pass
 
 
-CMDS.update({"write-hold": cmd_write_hold, "flock-hold": cmd_flock_hold, "lockf-hold": cmd_lockf_hold,
+def cmd_churn(d, stop, kind):
+    """Keep the view busy until `stop` exists; every error is expected."""
+    n = 0
+    while not os.path.exists(stop):
+        n += 1
+        if n == 2:
+            say("started")
+        p = os.path.join(d, f"churn-{kind}-{n % 8}")
+        try:
+            if kind == "write":
+                with open(p, "wb") as f:
+                    f.write(os.urandom(1 << 16) * 8)
+                    f.flush()
+                    os.fsync(f.fileno())
+            elif kind == "read":
+                for name in os.listdir(d):
+                    with open(os.path.join(d, name), "rb") as f:
+                        f.read()
+            elif kind == "meta":
+                os.mkdir(p)
+                os.rename(p, p + "x")
+                os.rmdir(p + "x")
+        except OSError:
+            pass
+    say(n)
+
+
+CMDS.update({"churn": cmd_churn, "write-hold": cmd_write_hold, "flock-hold": cmd_flock_hold, "lockf-hold": cmd_lockf_hold,
              "lockf-try": cmd_lockf_try, "posix-misc": cmd_posix_misc})
 
 

@@ -159,3 +159,30 @@ def test_cached_writes_reach_disk_at_revoke(views, home, test_user):
     p.stdin.flush()
     assert read_line(p) == "ERR EACCES", "a write() after the revoke fails"
     p.wait(timeout=10)
+
+
+def test_publish_under_load_never_hangs(views, home, test_user, workdir):
+    # Writers (with fsync), readers and directory churn race 30 publishes
+    # that alternately revoke and restore; each must return promptly (no
+    # deadlock between invalidation and the requests it waits for).
+    v = views("home", home, home_spec(home))
+    stop = os.path.join(workdir, "stop-churn")
+    procs = [spawn_probe(test_user, "churn", v.path("Music"), stop, kind)
+             for kind in ("write", "write", "read", "meta")]
+    try:
+        assert [read_line(p) for p in procs] == ["started"] * len(procs)
+        slowest = 0
+        for i in range(30):
+            r = v.publish(home_spec(home, connected=(i % 2 == 1)))
+            assert r["rc"] == 0
+            slowest = max(slowest, r["elapsed_ns"])
+            probe(test_user, "ls", v.mount)  # lets the churn run between publishes
+    finally:
+        open(stop, "w").close()
+        counts = [int(read_line(p, 30)) for p in procs]
+        for p in procs:
+            p.wait(timeout=10)
+    assert all(c > 0 for c in counts), counts
+    assert slowest < 5_000_000_000, slowest
+    # The view still works after the storm.
+    assert probe(test_user, "write", v.path("Music/after"), "ok").stdout.strip() == "OK"

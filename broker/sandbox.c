@@ -37,6 +37,14 @@ struct pb_sandboxes {
         struct pb_portals *portals; /* NULL: no audio/X11 portals (logged) */
         struct pb_view_sets *views; /* NULL: no FUSE views (logged; only ~/snap/NAME) */
         pthread_cond_t idle;        /* signalled when the list becomes empty */
+        /* a launcher spawned ahead of time (spare_lock is a leaf) */
+        pthread_mutex_t spare_lock;
+        pthread_cond_t spare_cond;
+        pid_t spare_pid;
+        int spare_chan;
+        bool stopping;
+        pthread_t spare;
+        bool spare_started;
 };
 
 struct pb_sandbox {
@@ -70,6 +78,8 @@ void pb_run_request_free(struct pb_run_request *r)
         free(r);
 }
 
+static void *spare_thread(void *arg);
+
 struct pb_sandboxes *pb_sandboxes_new(struct pb_broker *b, const char *runtime_dir)
 {
         struct pb_sandboxes *r = calloc(1, sizeof(*r));
@@ -80,6 +90,10 @@ struct pb_sandboxes *pb_sandboxes_new(struct pb_broker *b, const char *runtime_d
         r->b = b;
         pthread_mutex_init(&r->lock, NULL);
         pthread_cond_init(&r->idle, NULL);
+        pthread_mutex_init(&r->spare_lock, NULL);
+        pthread_cond_init(&r->spare_cond, NULL);
+        r->spare_chan = -1;
+        r->spare_started = pthread_create(&r->spare, NULL, spare_thread, r) == 0;
         struct pb_error err = {0};
         if (pb_portals_new(b, NULL, &r->portals, &err) < 0) {
                 pb_warn("sandbox: no audio/X11 portals: %s", err.msg);
@@ -102,6 +116,16 @@ void pb_sandboxes_free(struct pb_sandboxes *r)
 {
         if (!r)
                 return;
+        pthread_mutex_lock(&r->spare_lock);
+        r->stopping = true;
+        pthread_cond_signal(&r->spare_cond);
+        pthread_mutex_unlock(&r->spare_lock);
+        if (r->spare_started)
+                pthread_join(r->spare, NULL);
+        if (r->spare_pid > 0) { /* it exits when its channel closes */
+                close(r->spare_chan);
+                waitpid(r->spare_pid, NULL, 0);
+        }
         /* The run threads own their instances; ask them to end (the launchers
          * kill their sandboxes when the channel closes). */
         pthread_mutex_lock(&r->lock);
@@ -451,23 +475,18 @@ static void sandbox_free(struct pb_sandbox *s)
         free(s);
 }
 
-static int spawn_launcher(struct pb_sandbox *s, const int fds[3], const char *json,
-                          struct pb_error *err)
+/* posix_spawn plugboard-launch with /dev/null as stdio and one end of a
+ * socketpair as fd 3; the caller's stdio comes later, with the spec. */
+static int spawn_process(pid_t *pid, int *chan, struct pb_error *err)
 {
         int sp[2];
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
                 return pb_error_set(err, errno, "socketpair: %m");
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
-        /* Via high fds first, so that a client fd that happens to be 0-3 here
-         * is not overwritten before it is duplicated. */
         for (int i = 0; i < 3; i++)
-                posix_spawn_file_actions_adddup2(&fa, fds[i], 100 + i);
-        posix_spawn_file_actions_adddup2(&fa, sp[1], 103);
-        for (int i = 0; i < 4; i++)
-                posix_spawn_file_actions_adddup2(&fa, 100 + i, i);
-        for (int i = 0; i < 4; i++)
-                posix_spawn_file_actions_addclose(&fa, 100 + i);
+                posix_spawn_file_actions_addopen(&fa, i, "/dev/null", O_RDWR, 0);
+        posix_spawn_file_actions_adddup2(&fa, sp[1], 3);
         posix_spawnattr_t at;
         posix_spawnattr_init(&at);
         sigset_t none, all;
@@ -480,11 +499,7 @@ static int spawn_launcher(struct pb_sandbox *s, const int fds[3], const char *js
         const char *launcher = pb_sandbox_launcher_path();
         char *argv[] = {(char *)"plugboard-launch", NULL};
         char *envp[] = {(char *)"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-        pid_t pid = 0;
-        int r = posix_spawn(&pid, launcher, &fa, &at, argv, envp);
-        pthread_mutex_lock(&s->lock);
-        s->launcher = r == 0 ? pid : 0;
-        pthread_mutex_unlock(&s->lock);
+        int r = posix_spawn(pid, launcher, &fa, &at, argv, envp);
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&at);
         close(sp[1]);
@@ -492,9 +507,80 @@ static int spawn_launcher(struct pb_sandbox *s, const int fds[3], const char *js
                 close(sp[0]);
                 return pb_error_set(err, r, "cannot start %s: %s", launcher, strerror(r));
         }
-        s->chan = sp[0];
+        *chan = sp[0];
+        return 0;
+}
+
+/* Keeps one launcher spawned ahead of time (exec and dynamic linking off the
+ * launch path); it waits for its spec and stdio on fd 3. */
+static void *spare_thread(void *arg)
+{
+        struct pb_sandboxes *r = arg;
+        pthread_mutex_lock(&r->spare_lock);
+        while (!r->stopping) {
+                if (r->spare_pid > 0) {
+                        pthread_cond_wait(&r->spare_cond, &r->spare_lock);
+                        continue;
+                }
+                pthread_mutex_unlock(&r->spare_lock);
+                pid_t pid = 0;
+                int chan = -1;
+                struct pb_error err = {0};
+                int ret = spawn_process(&pid, &chan, &err);
+                pthread_mutex_lock(&r->spare_lock);
+                if (ret < 0) {
+                        pb_warn("sandbox: cannot keep a launcher ready: %s", err.msg);
+                        break; /* launches spawn their own */
+                }
+                r->spare_pid = pid;
+                r->spare_chan = chan;
+        }
+        pthread_mutex_unlock(&r->spare_lock);
+        return NULL;
+}
+
+static int spawn_launcher(struct pb_sandbox *s, const int fds[3], const char *json,
+                          struct pb_error *err)
+{
+        struct pb_sandboxes *r = s->reg;
+        pid_t pid = 0;
+        int chan = -1;
+        pthread_mutex_lock(&r->spare_lock);
+        if (r->spare_pid > 0) {
+                pid = r->spare_pid;
+                chan = r->spare_chan;
+                r->spare_pid = 0;
+                r->spare_chan = -1;
+                pthread_cond_signal(&r->spare_cond);
+        }
+        pthread_mutex_unlock(&r->spare_lock);
+        if (pid == 0) {
+                int ret = spawn_process(&pid, &chan, err);
+                if (ret < 0)
+                        return ret;
+        }
+        pthread_mutex_lock(&s->lock);
+        s->launcher = pid;
+        pthread_mutex_unlock(&s->lock);
+        s->chan = chan;
+        /* The length word carries the caller's stdio (SCM_RIGHTS). */
         uint32_t len = (uint32_t)strlen(json);
-        if (send(s->chan, &len, sizeof(len), MSG_NOSIGNAL) != (ssize_t)sizeof(len) ||
+        union {
+                char buf[CMSG_SPACE(3 * sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        memset(&u, 0, sizeof(u));
+        struct iovec iov = {.iov_base = &len, .iov_len = sizeof(len)};
+        struct msghdr mh = {.msg_iov = &iov,
+                            .msg_iovlen = 1,
+                            .msg_control = u.buf,
+                            .msg_controllen = sizeof(u.buf)};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(3 * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, 3 * sizeof(int));
+        if (sendmsg(s->chan, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(len) ||
             send(s->chan, json, len, MSG_NOSIGNAL) != (ssize_t)len)
                 return pb_error_set(err, EIO, "cannot send the spec to the launcher");
         return 0;
@@ -504,6 +590,8 @@ int pb_sandbox_start(struct pb_sandboxes *r, const struct pb_run_request *req,
                      const struct ucred *cred, const int fds[3], struct pb_sandbox **out,
                      struct pb_error *err)
 {
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         struct pb_installed_snap *inst = NULL;
         int ret = pb_broker_snap_lookup(r->b, req->snap, &inst, err);
         if (ret < 0)
@@ -645,6 +733,9 @@ int pb_sandbox_start(struct pb_sandboxes *r, const struct pb_run_request *req,
         pthread_mutex_unlock(&r->lock);
         pb_grants_unref(g);
         pb_installed_snap_free(inst);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        pb_debug("sandbox %s: %s for uid %u spawned in %.2f ms", s->id, s->snap, (unsigned)s->uid,
+                 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
         *out = s;
         return 0;
 fail:

@@ -76,12 +76,51 @@ static bool read_full(int fd, void *buf, size_t n)
         return true;
 }
 
+/* The length word may carry the app's stdin/stdout/stderr (SCM_RIGHTS): the
+ * broker keeps a launcher spawned ahead of time, before the caller is known,
+ * and hands it the caller's stdio with the spec. Without them (a plain pipe or
+ * file, or a launcher spawned for this caller) the inherited 0-2 stay. */
+static bool read_length(int fd, uint32_t *len)
+{
+        union {
+                char buf[CMSG_SPACE(3 * sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct iovec iov = {.iov_base = len, .iov_len = sizeof(*len)};
+        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                            .msg_controllen = sizeof(u.buf)};
+        ssize_t n;
+        do
+                n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+        while (n < 0 && errno == EINTR);
+        if (n < 0 && errno == ENOTSOCK)
+                return read_full(fd, len, sizeof(*len));
+        if (n != (ssize_t)sizeof(*len) || (mh.msg_flags & MSG_CTRUNC))
+                return false;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        if (!c)
+                return true;
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
+            c->cmsg_len != CMSG_LEN(3 * sizeof(int)))
+                die("unexpected ancillary data with the spec");
+        int fds[3];
+        memcpy(fds, CMSG_DATA(c), sizeof(fds));
+        for (int i = 0; i < 3; i++) {
+                if (dup2(fds[i], i) < 0) /* dup2 clears CLOEXEC on the copy */
+                        die_errno("cannot take the app's stdio");
+        }
+        for (int i = 0; i < 3; i++)
+                if (fds[i] > 2)
+                        close(fds[i]);
+        return true;
+}
+
 static struct pb_spec *read_spec(int fd)
 {
         uint32_t len = 0;
         struct pb_error err = {0};
         struct pb_spec *s = NULL;
-        if (!read_full(fd, &len, sizeof(len)))
+        if (!read_length(fd, &len))
                 die("cannot read the spec length");
         if (len == 0 || len > PB_SPEC_MAX_BYTES)
                 die("spec length %u out of range", len);

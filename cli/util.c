@@ -98,46 +98,137 @@ static int term_width(void)
         return w - 1;
 }
 
+/* A line's cost, as Go's go/doc/comment wraps (the text printer that
+ * snap's fill() uses since Go 1.19): lexicographic (over, under), where a line
+ * longer than max costs its overflow squared in `over`, other lines the
+ * leftover squared plus 64 unless the line ends in . , : ; — and the last line
+ * nothing if it fits. Minimised over all break points by dynamic programming. */
+struct cost {
+        long long over, under;
+};
+
+static bool cost_less_eq(struct cost a, struct cost b)
+{
+        return a.over < b.over || (a.over == b.over && a.under <= b.under);
+}
+
+static size_t utf8_len(const char *s, size_t n)
+{
+        size_t r = 0;
+        for (size_t i = 0; i < n; i++)
+                if (((unsigned char)s[i] & 0xC0) != 0x80)
+                        r++;
+        return r;
+}
+
 char *pb_fill(const char *msg, int indent)
 {
-        /* Paragraph text: single newlines join words, as doc.ToText does. */
-        int width = term_width() - indent;
-        size_t cap = strlen(msg) * 2 + 64 + (size_t)indent * 16;
-        char *out = malloc(cap);
-        if (!out)
-                return NULL;
-        size_t o = 0, col = 0;
-        bool first_word = true;
-        const char *p = msg;
-        while (*p) {
+        long long max = term_width() - indent;
+        /* words: strings.Fields */
+        size_t n = 0, cap = 16;
+        const char **w = malloc(cap * sizeof(*w));
+        size_t *wl = malloc(cap * sizeof(*wl)), *wr = malloc(cap * sizeof(*wr));
+        if (!w || !wl || !wr)
+                goto oom;
+        for (const char *p = msg; *p;) {
                 while (*p && isspace((unsigned char)*p))
                         p++;
                 if (!*p)
                         break;
-                const char *w = p;
+                const char *start = p;
                 while (*p && !isspace((unsigned char)*p))
                         p++;
-                size_t wl = (size_t)(p - w);
-                if (!first_word && col + 1 + wl > (size_t)width) {
-                        if (o + 1 + (size_t)indent + wl + 2 >= cap)
-                                break;
-                        out[o++] = '\n';
-                        memset(out + o, ' ', (size_t)indent);
-                        o += (size_t)indent;
-                        col = 0;
-                } else if (!first_word) {
-                        out[o++] = ' ';
-                        col++;
+                if (n == cap) {
+                        cap *= 2;
+                        const char **nw = realloc(w, cap * sizeof(*w));
+                        if (nw)
+                                w = nw;
+                        size_t *nl = realloc(wl, cap * sizeof(*wl));
+                        if (nl)
+                                wl = nl;
+                        size_t *nr = realloc(wr, cap * sizeof(*wr));
+                        if (nr)
+                                wr = nr;
+                        if (!nw || !nl || !nr)
+                                goto oom;
                 }
-                if (o + wl + 2 >= cap)
-                        break;
-                memcpy(out + o, w, wl);
-                o += wl;
-                col += wl;
-                first_word = false;
+                w[n] = start;
+                wl[n] = (size_t)(p - start);
+                wr[n] = utf8_len(start, wl[n]);
+                n++;
         }
-        out[o] = '\0';
-        return out;
+        {
+                /* best[j]: least cost of words[0..j); from[j]: start of its last line */
+                struct cost *best = calloc(n + 1, sizeof(*best));
+                size_t *from = calloc(n + 1, sizeof(*from));
+                if (!best || !from) {
+                        free(best);
+                        free(from);
+                        goto oom;
+                }
+                for (size_t j = 1; j <= n; j++) {
+                        long long width = -1;
+                        bool have = false;
+                        for (size_t i = j; i-- > 0;) {
+                                width += (long long)wr[i] + 1;
+                                struct cost c = best[i];
+                                if (!(j == n && width <= max)) {
+                                        char last = w[j - 1][wl[j - 1] - 1];
+                                        long long pen = strchr(".,:;", last) && last ? 0 : 64;
+                                        long long v = (max - width) * (max - width);
+                                        if (width > max) {
+                                                c.over += v;
+                                                c.under += pen;
+                                        } else {
+                                                c.under += v + pen;
+                                        }
+                                }
+                                /* on equal cost, the later break wins */
+                                if (!have || (cost_less_eq(c, best[j]) &&
+                                              !(c.over == best[j].over &&
+                                                c.under == best[j].under && i < from[j]))) {
+                                        best[j] = c;
+                                        from[j] = i;
+                                        have = true;
+                                }
+                        }
+                }
+                /* lines, last to first */
+                size_t *starts = calloc(n + 1, sizeof(*starts)), k = 0;
+                for (size_t j = n; j > 0; j = from[j])
+                        starts[k++] = from[j];
+                size_t total = strlen(msg) + (k + 1) * ((size_t)indent + 1) + 1;
+                char *out = malloc(total), *o = out;
+                if (out) {
+                        for (size_t line = k; line-- > 0;) {
+                                size_t a = starts[line], b = line ? starts[line - 1] : n;
+                                if (line != k - 1) {
+                                        *o++ = '\n';
+                                        memset(o, ' ', (size_t)indent);
+                                        o += indent;
+                                }
+                                for (size_t x = a; x < b; x++) {
+                                        if (x > a)
+                                                *o++ = ' ';
+                                        memcpy(o, w[x], wl[x]);
+                                        o += wl[x];
+                                }
+                        }
+                        *o = '\0';
+                }
+                free(starts);
+                free(best);
+                free(from);
+                free(w);
+                free(wl);
+                free(wr);
+                return out;
+        }
+oom:
+        free(w);
+        free(wl);
+        free(wr);
+        return NULL;
 }
 
 int pb_reply_error(const struct pb_reply *r)

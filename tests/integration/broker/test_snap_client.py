@@ -99,11 +99,17 @@ def test_errors_identical(installed, args):
 
 
 def test_error_wrapping_follows_columns(installed):
-    for cols in ("50", "100", "200"):
-        env = {"COLUMNS": cols}
-        args = ["connect", "vlc:camera", "gizmo:ser0"]
-        a, b = installed.cli(args, env=env), installed.snap(args, env=env)
-        assert (a.returncode, a.stderr) == (b.returncode, b.stderr), cols
+    """snap wraps daemon errors with Go's go/doc/comment (least raggedness,
+    not greedy): compare at many widths."""
+    cases = [["connect", "vlc:camera", "gizmo:ser0"],
+             ["connect", "minicom:serial", "gizmo"],
+             ["connect", "a-very-long-snap-name-that-is-not-installed-anywhere:with-a-plug"],
+             ["disconnect", "--forget", "vlc:camera-is-a-long-name", "gizmo:long-slot-name"]]
+    for cols in range(40, 102, 3):
+        env = {"COLUMNS": str(cols)}
+        for args in cases:
+            a, b = installed.cli(args, env=env), installed.snap(args, env=env)
+            assert (a.returncode, a.stderr) == (b.returncode, b.stderr), (cols, args)
     assert "\n       " in installed.cli(["connect", "vlc:camera", "gizmo:ser0"],
                                        env={"COLUMNS": "50"}).stderr
 

@@ -25,8 +25,24 @@ struct pb_response *pb_api_get_snaps(struct pb_request *r)
 {
         struct pb_broker *b = r->broker;
         struct pb_perror perr = {0};
+        const char *names = pb_request_query(r, "snaps");
+        json_object *res = NULL;
         pthread_mutex_lock(&b->lock);
-        json_object *res = pb_model_snaps_json(b->model, NULL, &perr);
+        if (names && *names) {
+                /* ?snaps=a,b: only those (unknown names are left out) */
+                res = json_object_new_array();
+                _cleanup_free_ char *copy = strdup(names);
+                char *save = NULL;
+                for (char *n = copy ? strtok_r(copy, ",", &save) : NULL; n;
+                     n = strtok_r(NULL, ",", &save)) {
+                        struct pb_perror e = {0};
+                        json_object *one = pb_model_snaps_json(b->model, n, &e);
+                        if (one)
+                                json_object_array_add(res, one);
+                }
+        } else {
+                res = pb_model_snaps_json(b->model, NULL, &perr);
+        }
         pthread_mutex_unlock(&b->lock);
         return res ? pb_response_sync(res) : pb_response_perror(&perr);
 }
@@ -275,9 +291,63 @@ static struct pb_response *install(struct pb_broker *b, json_object *body)
         return resp;
 }
 
+/* The value of form field `name` in a multipart/form-data body (as Debian's
+ * `snap try DIR` sends: fields "action" and "snap-path"), copied into a new
+ * string, or NULL. Only small text fields: uploads of .snap files are not
+ * supported (use `plugboard install FILE`). */
+static char *form_field(const struct pb_request *r, const char *name)
+{
+        const char *ct = pb_request_header(r, "Content-Type");
+        const char *bp = ct ? strstr(ct, "boundary=") : NULL;
+        if (!ct || strncmp(ct, "multipart/form-data", 19) != 0 || !bp)
+                return NULL;
+        bp += 9;
+        size_t blen = strcspn(bp, "; \t");
+        if (*bp == '"') {
+                bp++;
+                blen = strcspn(bp, "\"");
+        }
+        _cleanup_free_ char *delim = NULL;
+        if (blen == 0 || blen > 200 || asprintf(&delim, "--%.*s", (int)blen, bp) < 0)
+                return NULL;
+        _cleanup_free_ char *want = NULL;
+        if (asprintf(&want, "name=\"%s\"", name) < 0)
+                return NULL;
+        const char *end = r->body + r->body_len;
+        for (const char *part = memmem(r->body, r->body_len, delim, strlen(delim)); part;) {
+                part += strlen(delim);
+                const char *next = memmem(part, (size_t)(end - part), delim, strlen(delim));
+                const char *hdr_end =
+                    memmem(part, (size_t)((next ? next : end) - part), "\r\n\r\n", 4);
+                if (!next || !hdr_end)
+                        return NULL;
+                if (memmem(part, (size_t)(hdr_end - part), want, strlen(want))) {
+                        const char *v = hdr_end + 4, *ve = next;
+                        if (ve - v >= 2 && ve[-2] == '\r' && ve[-1] == '\n')
+                                ve -= 2;
+                        return strndup(v, (size_t)(ve - v));
+                }
+                part = next;
+        }
+        return NULL;
+}
+
 struct pb_response *pb_api_post_snaps(struct pb_request *r)
 {
         struct pb_response *resp = NULL;
+        _cleanup_free_ char *form_action = form_field(r, "action");
+        if (form_action) {
+                _cleanup_free_ char *path = form_field(r, "snap-path");
+                if (strcmp(form_action, "try") != 0 || !path)
+                        return pb_response_error(400, NULL, NULL,
+                                                 "cannot install: only \"snap try DIR\" is "
+                                                 "supported in form uploads; use "
+                                                 "\"plugboard install\" for .snap files");
+                _cleanup_json_ json_object *o = json_object_new_object();
+                json_object_object_add(o, "action", json_object_new_string("install"));
+                json_object_object_add(o, "path", json_object_new_string(path));
+                return install(r->broker, o);
+        }
         _cleanup_json_ json_object *body = pb_request_json(r, "a snap action", &resp);
         if (!body)
                 return resp;

@@ -55,6 +55,8 @@ void pb_change_set_snap_name(struct pb_change *c, const char *name)
         json_object *d = json_object_new_object(), *a = json_object_new_array();
         json_object_array_add(a, json_object_new_string(name));
         json_object_object_add(d, "snap-names", a);
+        /* `snap try` reads the singular form */
+        json_object_object_add(d, "snap-name", json_object_new_string(name));
         if (c->api_data)
                 json_object_put(c->api_data);
         c->api_data = d;

@@ -128,3 +128,20 @@ def test_changes_list_and_remove_identical(installed):
     assert (r.returncode, r.stdout, r.stderr) == (0, "guvcview removed\n", "")
     same(b, ["list"])
     same(b, ["remove", "guvcview"])
+
+
+def test_snap_try_directory_installs_and_refreshes(broker):
+    from conftest import EXAMPLES
+    import os
+    d = os.path.join(EXAMPLES, "vlc")
+    r = broker.snap(["try", d])
+    assert (r.returncode, r.stdout, r.stderr) == (0, f"vlc 3.0.20 mounted from {d}\n", "")
+    r = broker.snap(["try", d])  # again: a refresh to x2
+    assert r.returncode == 0
+    assert broker.snap(["list", "vlc"]).stdout.splitlines()[1].split()[2] == "x2"
+    same(broker, ["connections", "vlc"])
+    r = broker.snap(["list", "nope"])
+    assert (r.returncode, r.stderr) == (1, "error: no matching snaps installed\n")
+    # uploads of .snap files are not supported: a clear error, nothing installed
+    r = broker.snap(["install", "--dangerous", "/etc/hostname"])
+    assert r.returncode == 1 and "plugboard install" in r.stderr

@@ -3,6 +3,7 @@
 #include "common/pb-util.h"
 #include "pb-config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -207,9 +208,20 @@ static void report(int r, const char *method, const char *path)
 {
         if (r == -EBADMSG)
                 fprintf(stderr, "error: cannot communicate with server: malformed response\n");
-        else
-                fprintf(stderr, "error: cannot communicate with server: %s %s: dial unix %s: %s\n",
-                        method, path, pb_socket_path(), strerror(-r));
+        else {
+                /* Worded as snap's Go client says it:
+                 * Get "http://localhost/v2/…": dial unix PATH: connect: no such file … */
+                char m[16], e[128];
+                snprintf(m, sizeof(m), "%s", method);
+                for (size_t i = 1; m[i]; i++)
+                        m[i] = (char)tolower((unsigned char)m[i]);
+                snprintf(e, sizeof(e), "%s", strerror(-r));
+                e[0] = (char)tolower((unsigned char)e[0]);
+                fprintf(stderr,
+                        "error: cannot communicate with server: %s \"http://localhost%s\": "
+                        "dial unix %s: connect: %s\n",
+                        m, path, pb_socket_path(), e);
+        }
 }
 
 int pb_request_text(const char *method, const char *path, int *status, char **buf, char **body,

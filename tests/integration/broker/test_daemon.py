@@ -305,3 +305,12 @@ def test_version_and_empty_denials(broker):
     assert (r.returncode, r.stdout, r.stderr) == (0, "", "no denials recorded\n")
     status, doc = api(broker.socket, "GET", "/v2/plugboard/denials?snap=vlc")
     assert (status, doc["result"]) == (200, [])
+
+
+def test_cli_without_a_broker_fails_fast_and_clearly(workdir):
+    b = Broker(workdir)  # never started
+    r = b.cli(["connections"], timeout=10)
+    assert r.returncode == 1
+    assert r.stderr == ('error: cannot communicate with server: Get '
+                        f'"http://localhost/v2/connections": dial unix {b.socket}: connect: '
+                        'no such file or directory\n')

@@ -81,6 +81,11 @@ struct pb_view {
         size_t nnames, cap_names;
 
         struct fuse_session *se;
+        /* lock waiter threads (locks.c); stop waits for them */
+        atomic_bool stopping;
+        pthread_mutex_t waiters_lock;
+        pthread_cond_t waiters_cond;
+        unsigned waiters;
         dev_t conn_dev; /* the mount's st_dev: its fusectl connection */
         pthread_t loop;
         bool loop_started;

@@ -193,6 +193,8 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
         pthread_mutex_init(&v->names_lock, NULL);
         pthread_mutex_init(&v->stats_lock, NULL);
         pthread_mutex_init(&v->publish_lock, NULL);
+        pthread_mutex_init(&v->waiters_lock, NULL);
+        pthread_cond_init(&v->waiters_cond, NULL);
         pthread_mutex_init(&v->root.lock, NULL);
         v->grants = pb_grants_ref(cfg->grants);
         /* Path views: the kernel may cache names and attributes, because every
@@ -310,6 +312,12 @@ void pb_view_stop(struct pb_view *v)
         if (!v)
                 return;
         if (v->se) {
+                /* Lock waiters answer their requests and go (within 20 ms). */
+                atomic_store(&v->stopping, true);
+                pthread_mutex_lock(&v->waiters_lock);
+                while (v->waiters > 0)
+                        pthread_cond_wait(&v->waiters_cond, &v->waiters_lock);
+                pthread_mutex_unlock(&v->waiters_lock);
                 fuse_session_exit(v->se);
                 fuse_session_unmount(v->se);
                 if (v->conn_dev)

@@ -194,6 +194,15 @@ def cmd_lockf_hold(path):
     os.close(fd)
 
 
+def cmd_lockf_wait(path):
+    import fcntl
+    fd = os.open(path, os.O_RDWR)
+    say("waiting")
+    fcntl.lockf(fd, fcntl.LOCK_EX, 1, 0)
+    say("locked")
+    os.close(fd)
+
+
 def cmd_lockf_try(path):
     import fcntl
     fd = os.open(path, os.O_RDWR)
@@ -298,7 +307,7 @@ def cmd_churn(d, stop, kind):
 
 
 CMDS.update({"churn": cmd_churn, "write-hold": cmd_write_hold, "flock-hold": cmd_flock_hold, "lockf-hold": cmd_lockf_hold,
-             "lockf-try": cmd_lockf_try, "posix-misc": cmd_posix_misc})
+             "lockf-try": cmd_lockf_try, "lockf-wait": cmd_lockf_wait, "posix-misc": cmd_posix_misc})
 
 
 if __name__ == "__main__":

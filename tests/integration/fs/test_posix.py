@@ -5,7 +5,7 @@ import os
 import subprocess
 import textwrap
 
-from .conftest import as_user, home_spec, probe, read_line, spawn_probe
+from .conftest import as_user, demote_fn, home_spec, probe, read_line, spawn_probe
 
 
 def sh(user, script, cwd):
@@ -120,3 +120,31 @@ def test_large_directory_listing(views, home, test_user):
     v = views("home", home, home_spec(home))
     got = json.loads(probe(test_user, "ls", v.path("Music/big")).stdout)
     assert len(got) == 5000 and set(got) == names
+
+
+def test_lock_waiters_do_not_starve_the_view(views, home, test_user):
+    # More blocked lock waits than the view has workers: the view keeps
+    # answering and publishing; the waiters get their locks in turn.
+    v = views("home", home, home_spec(home))
+    lock = v.path("Music/lockfile")
+    p = spawn_probe(test_user, "flock-hold", lock)
+    assert read_line(p) == "locked"
+    waiters = [subprocess.Popen(["flock", lock, "true"], preexec_fn=demote_fn(test_user))
+               for _ in range(24)]
+    holder = spawn_probe(test_user, "lockf-hold", v.path("Music/a.txt"))
+    assert read_line(holder) == "locked"
+    posix = spawn_probe(test_user, "lockf-wait", v.path("Music/a.txt"))
+    assert read_line(posix) == "waiting"
+    try:
+        assert "Music" in json.loads(probe(test_user, "ls", v.mount).stdout)
+        assert v.publish(home_spec(home))["rc"] == 0
+    finally:
+        p.stdin.write("release\n")
+        p.stdin.flush()
+        holder.stdin.write("release\n")
+        holder.stdin.flush()
+    assert [w.wait(timeout=30) for w in waiters] == [0] * len(waiters)
+    assert read_line(posix, 30) == "locked"
+    posix.wait(timeout=10)
+    p.wait(timeout=10)
+    holder.wait(timeout=10)

@@ -215,7 +215,7 @@ class Xvfb:
         # Read up to the newline: closing the pipe earlier kills the server
         # (it writes the number and the newline separately).
         while not got.endswith(b"\n"):
-            r, _, _ = select.select([rfd], [], [], 30)
+            r, _, _ = select.select([rfd], [], [], 60)
             assert r, "Xvfb did not report its display"
             chunk = os.read(rfd, 64)
             assert chunk, "Xvfb exited"
@@ -224,7 +224,7 @@ class Xvfb:
         self.display = f":{self.num}"
         subprocess.run(["xauth", "-f", self.xauth, "add", self.display, ".", cookie],
                        check=True, capture_output=True)
-        wait_for(lambda: self.run(["xdpyinfo"]).returncode == 0, 20, "Xvfb")
+        wait_for(lambda: self.run(["xdpyinfo"]).returncode == 0, 60, "Xvfb")
 
     def env(self):
         return {"PATH": "/usr/bin:/bin", "DISPLAY": self.display, "XAUTHORITY": self.xauth}

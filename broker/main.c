@@ -177,6 +177,21 @@ int main(int argc, char **argv)
                 return 1;
         }
 
+        struct pb_run *run = NULL;
+        char run_default[sizeof(((struct sockaddr_un *)0)->sun_path)];
+        if (!run_socket) {
+                const char *slash = strrchr(cfg.socket_path, '/');
+                int dl = slash ? (int)(slash - cfg.socket_path) : 0;
+                snprintf(run_default, sizeof(run_default), "%.*s/run.socket", dl, cfg.socket_path);
+                run_socket = run_default;
+        }
+        /* Before the API socket exists: a client that sees the daemon up
+         * can run apps at once. */
+        if (pb_run_start(b, run_socket, &run, &err) < 0) {
+                pb_err("plugboardd: %s", err.msg);
+                pb_broker_fini(b);
+                return 1;
+        }
         int fds[4];
         size_t n_fds = 0;
         int n = listen_fds();
@@ -186,6 +201,7 @@ int main(int argc, char **argv)
                 int fd = bind_socket(cfg.socket_path, &err);
                 if (fd < 0) {
                         pb_err("plugboardd: %s", err.msg);
+                        pb_run_stop(run);
                         pb_broker_fini(b);
                         return 1;
                 }
@@ -195,6 +211,7 @@ int main(int argc, char **argv)
                 int fd = bind_socket(cfg.snapd_socket_path, &err);
                 if (fd < 0) {
                         pb_err("plugboardd: %s", err.msg);
+                        pb_run_stop(run);
                         pb_broker_fini(b);
                         return 1;
                 }
@@ -203,21 +220,7 @@ int main(int argc, char **argv)
 
         if (pb_changes_start(b) < 0 || pb_http_start(b, fds, n_fds, &b->http, &err) < 0) {
                 pb_err("plugboardd: %s", err.msg[0] ? err.msg : "cannot start threads");
-                pb_broker_fini(b);
-                return 1;
-        }
-        struct pb_run *run = NULL;
-        char run_default[sizeof(((struct sockaddr_un *)0)->sun_path)];
-        if (!run_socket) {
-                const char *slash = strrchr(cfg.socket_path, '/');
-                int dl = slash ? (int)(slash - cfg.socket_path) : 0;
-                snprintf(run_default, sizeof(run_default), "%.*s/run.socket", dl, cfg.socket_path);
-                run_socket = run_default;
-        }
-        if (pb_run_start(b, run_socket, &run, &err) < 0) {
-                pb_err("plugboardd: %s", err.msg);
-                pb_http_stop(b->http);
-                b->http = NULL;
+                pb_run_stop(run);
                 pb_broker_fini(b);
                 return 1;
         }

@@ -39,11 +39,29 @@ static void ws(struct parser *p)
                 p->pos++;
 }
 
+/* A string character that needs no attention: not '"', '\\' or a control
+ * character (most of a listing), and the characters of numbers and literals. */
+static inline bool is_plain(unsigned char c)
+{
+        return c >= 0x20 && c != '"' && c != '\\';
+}
+
+static const bool primchar[256] = {
+    ['+'] = 1, ['-'] = 1, ['.'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,
+    ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['e'] = 1, ['E'] = 1, ['t'] = 1,
+    ['r'] = 1, ['u'] = 1, ['f'] = 1, ['a'] = 1, ['l'] = 1, ['s'] = 1, ['n'] = 1,
+};
+
 static int string(struct parser *p)
 {
         /* at the opening quote */
         size_t start = ++p->pos;
         while (p->pos < p->len) {
+                /* fast path: plain characters (most of a listing) */
+                while (p->pos < p->len && is_plain((unsigned char)p->s[p->pos]))
+                        p->pos++;
+                if (p->pos >= p->len)
+                        break;
                 unsigned char c = (unsigned char)p->s[p->pos];
                 if (c == '"') {
                         size_t i = push(p, PB_J_STRING, start);
@@ -81,7 +99,7 @@ static int string(struct parser *p)
 static int primitive(struct parser *p)
 {
         size_t start = p->pos;
-        while (p->pos < p->len && strchr("+-.0123456789eEtrufalsn", p->s[p->pos]) && p->s[p->pos])
+        while (p->pos < p->len && primchar[(unsigned char)p->s[p->pos]])
                 p->pos++;
         size_t n = p->pos - start;
         const char *t = p->s + start;

@@ -5,8 +5,9 @@
  * POSIX locks belong to a lock owner (a process, or an open file for OFD
  * locks), not to our handles: each (node, owner) gets a private host fd whose
  * OFD locks stand for that owner's locks, so owners conflict with each other
- * and with host processes as they would natively, and the owner's close
- * (FLUSH) drops them. flock maps to flock(2) on the handle's own host fd.
+ * and with host processes as they would natively; the owner's close (FLUSH)
+ * drops them, and for OFD owners the release of their handle. flock maps to flock(2) on the
+ * handle's own host fd.
  *
  * A waiting lock (F_SETLKW, blocking flock) never occupies a FUSE worker: a
  * small waiter thread retries the non-blocking call with a backoff (1 ms up
@@ -36,8 +37,9 @@ static struct pb_fh *fh_of(struct fuse_file_info *fi)
  * on node n; a dup, so a concurrent FLUSH closing the owner's fd cannot make
  * us use a recycled fd number. -errno on failure, -ENOENT if !create and the
  * owner has none. */
-static int owner_fd(struct pb_node *n, uint64_t owner, int like_fd, bool create)
+static int owner_fd(struct pb_node *n, uint64_t owner, const struct pb_fh *h, bool create)
 {
+        int like_fd = h->fd;
         int fd = -ENOENT;
         pthread_mutex_lock(&n->lock);
         for (struct pb_lock_owner *o = n->owners; o; o = o->next)
@@ -55,6 +57,7 @@ static int owner_fd(struct pb_node *n, uint64_t owner, int like_fd, bool create)
                 if (o) {
                         o->owner = owner;
                         o->fd = ofd;
+                        o->via = h;
                         o->next = n->owners;
                         n->owners = o;
                         fd = fcntl(ofd, F_DUPFD_CLOEXEC, 0);
@@ -89,6 +92,25 @@ void pb_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         fuse_reply_err(req, 0);
 }
 
+void pb_locks_release_handle(struct pb_node *n, const struct pb_fh *h)
+{
+        /* OFD locks are owned by the app's open file, which maps to exactly
+         * one handle; POSIX owners using it were already dropped by the
+         * FLUSH of the close that led here. */
+        pthread_mutex_lock(&n->lock);
+        for (struct pb_lock_owner **pp = &n->owners; *pp;) {
+                struct pb_lock_owner *o = *pp;
+                if (o->via == h) {
+                        *pp = o->next;
+                        close(o->fd);
+                        free(o);
+                } else {
+                        pp = &o->next;
+                }
+        }
+        pthread_mutex_unlock(&n->lock);
+}
+
 void pb_op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock)
 {
         struct pb_req q;
@@ -97,7 +119,7 @@ void pb_op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, stru
         struct pb_node *n = pb_node_of(q.v, ino);
         char path[PATH_MAX];
         int r = pb_req_check(&q, n, path, sizeof(path), 0, "lock");
-        int fd = r == 0 ? owner_fd(n, fi->lock_owner, fh_of(fi)->fd, true) : r;
+        int fd = r == 0 ? owner_fd(n, fi->lock_owner, fh_of(fi), true) : r;
         if (fd < 0)
                 return pb_req_fail(&q, -fd);
         lock->l_pid = 0;
@@ -206,7 +228,7 @@ void pb_op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, stru
         if (r < 0)
                 return pb_req_fail(&q, -r);
         bool unlock = lock->l_type == F_UNLCK;
-        int fd = owner_fd(n, fi->lock_owner, fh_of(fi)->fd, !unlock);
+        int fd = owner_fd(n, fi->lock_owner, fh_of(fi), !unlock);
         if (fd < 0)
                 return pb_req_fail(&q, unlock && fd == -ENOENT ? 0 : -fd);
         lock->l_pid = 0;

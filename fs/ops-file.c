@@ -87,6 +87,7 @@ static int make_handle(struct pb_node *n, int fd, int flags, struct fuse_file_in
 
 static void drop_handle(struct pb_node *n, struct pb_fh *h)
 {
+        pb_locks_release_handle(n, h);
         if (h->writable)
                 atomic_fetch_sub(&n->writers, 1);
         close(h->fd);

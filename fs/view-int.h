@@ -26,6 +26,7 @@ struct pb_lock_owner {
         struct pb_lock_owner *next;
         uint64_t owner;
         int fd;
+        const void *via; /* the handle it was first used through */
 };
 
 struct pb_node {
@@ -165,6 +166,9 @@ void pb_op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, stru
 void pb_op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock,
                  int sleep);
 void pb_op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op);
+/* locks.c: a handle is released: drop the OFD lock owners it carried (the
+ * kernel tells us nothing else when the last fd of an open file closes). */
+void pb_locks_release_handle(struct pb_node *n, const struct pb_fh *h);
 /* ops.c: answer a new name with an entry (creates the node). */
 void pb_reply_new_entry(struct pb_req *q, struct pb_node *parent, const char *name);
 bool pb_bad_name(const char *name);

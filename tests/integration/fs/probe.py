@@ -203,6 +203,22 @@ def cmd_lockf_wait(path):
     os.close(fd)
 
 
+def cmd_ofd(path):
+    """OFD locks belong to the open file: two opens in one process conflict,
+    and a POSIX lock of the same process conflicts with them too."""
+    import fcntl
+    import struct
+    a, b = os.open(path, os.O_RDWR), os.open(path, os.O_RDWR)
+    lk = struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 1, 0)
+    fcntl.fcntl(a, fcntl.F_OFD_SETLK, lk)
+    res = {"second_open": try_op(lambda: fcntl.fcntl(b, fcntl.F_OFD_SETLK, lk) and None)}
+    res["posix_same_process"] = try_op(
+        lambda: fcntl.lockf(b, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0))
+    os.close(a)
+    res["after_close"] = try_op(lambda: fcntl.fcntl(b, fcntl.F_OFD_SETLK, lk) and None)
+    say(json.dumps(res))
+
+
 def cmd_lockf_try(path):
     import fcntl
     fd = os.open(path, os.O_RDWR)
@@ -307,7 +323,7 @@ def cmd_churn(d, stop, kind):
 
 
 CMDS.update({"churn": cmd_churn, "write-hold": cmd_write_hold, "flock-hold": cmd_flock_hold, "lockf-hold": cmd_lockf_hold,
-             "lockf-try": cmd_lockf_try, "lockf-wait": cmd_lockf_wait, "posix-misc": cmd_posix_misc})
+             "lockf-try": cmd_lockf_try, "lockf-wait": cmd_lockf_wait, "ofd": cmd_ofd, "posix-misc": cmd_posix_misc})
 
 
 if __name__ == "__main__":

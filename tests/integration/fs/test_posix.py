@@ -148,3 +148,11 @@ def test_lock_waiters_do_not_starve_the_view(views, home, test_user):
     posix.wait(timeout=10)
     p.wait(timeout=10)
     holder.wait(timeout=10)
+
+
+def test_ofd_locks_behave_as_native(views, home, test_user):
+    v = views("home", home, home_spec(home))
+    native = json.loads(probe(test_user, "ofd", os.path.join(home, "Music/a.txt")).stdout)
+    viewed = json.loads(probe(test_user, "ofd", v.path("Music/a.txt")).stdout)
+    assert viewed == native == {"second_open": "ERR EAGAIN", "posix_same_process": "ERR EAGAIN",
+                                "after_close": "OK"}, (viewed, native)

@@ -58,17 +58,32 @@ def wait(sock, chg, poll=0.0002):
         time.sleep(poll)
 
 
-def timed(argv, env, runs, before=None):
-    ts = []
+def proc_cpu_ms(pid):
+    """utime + stime of a process, in ms (clock ticks: 10 ms resolution)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def timed(argv, env, runs, before=None, daemon=None):
+    """Median wall ms, mean CLI CPU ms (user+sys, independent of the
+    machine's load), mean broker CPU ms per run, output lines."""
+    ts, cpu, dcpu = [], [], 0.0
     for _ in range(runs):
         if before:
             before()
+        d0 = proc_cpu_ms(daemon) if daemon else 0
+        c0 = os.times()
         t = time.perf_counter()
         r = subprocess.run(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         ts.append((time.perf_counter() - t) * 1000)
+        c1 = os.times()
+        cpu.append((c1.children_user - c0.children_user + c1.children_system
+                    - c0.children_system) * 1000)
+        dcpu += (proc_cpu_ms(daemon) - d0) if daemon else 0
         if r.returncode != 0:
             raise RuntimeError(f"{argv}: {r.stderr.decode()}")
-    return statistics.median(ts), len(r.stdout.splitlines())
+    return statistics.median(ts), statistics.mean(cpu), dcpu / runs, len(r.stdout.splitlines())
 
 
 def main():
@@ -132,29 +147,33 @@ def main():
             wait(sock, r["change"])
 
         rows = [
-            ("plugboard connections --all", timed([pb, "connections", "--all"], env, a.runs)),
+            ("plugboard connections --all", timed([pb, "connections", "--all"], env, a.runs,
+                                                          daemon=proc.pid)),
             ("plugboard connections --all (cold)",
-             timed([pb, "connections", "--all"], env, a.runs, before=change)),
+             timed([pb, "connections", "--all"], env, a.runs, before=change, daemon=proc.pid)),
             ("plugboard interface --all (cold)",
-             timed([pb, "interface", "--all"], env, a.runs, before=change)),
-            ("plugboard interface --all", timed([pb, "interface", "--all"], env, a.runs)),
+             timed([pb, "interface", "--all"], env, a.runs, before=change, daemon=proc.pid)),
+            ("plugboard interface --all", timed([pb, "interface", "--all"], env, a.runs,
+                                                daemon=proc.pid)),
             ("plugboard connections bench-0000", timed([pb, "connections", "bench-0000"], env,
                                                         a.runs)),
             ("snap connections --all (Debian client)",
-             timed(["/usr/bin/snap", "connections", "--all"], senv, a.runs)),
+             timed(["/usr/bin/snap", "connections", "--all"], senv, a.runs, daemon=proc.pid)),
             ("snap interface --all (Debian client)",
              timed(["/usr/bin/snap", "interface", "--all"], senv, a.runs)),
         ]
         lat.sort()
         print(f"snaps installed: {a.snaps} (install loop {t_install:.1f} s), "
               f"connections: {len(conns)}, state.json: {state_size / 1e6:.1f} MB")
-        print(f"{'command':45} {'median ms':>10} {'lines':>7} {'vs 50 ms goal':>14}")
-        for name, (ms, lines) in rows:
-            print(f"{name:45} {ms:10.1f} {lines:7d} {ms / 50:13.2f}x")
+        print(f"load average at the end: {os.getloadavg()[0]:.1f}")
+        print(f"{'command':42} {'wall ms':>8} {'vs 50':>6} {'cli cpu':>8} {'broker cpu':>10} "
+              f"{'lines':>6}")
+        for name, (ms, cpu, dcpu, lines) in rows:
+            print(f"{name:42} {ms:8.1f} {ms / 50:5.2f}x {cpu:8.1f} {dcpu:10.1f} {lines:6d}")
         med = statistics.median(lat)
         p90 = lat[int(len(lat) * 0.9)]
-        print(f"{'connect -> Done latency (n=%d)' % len(lat):45} {med:10.2f}   "
-              f"p90 {p90:.2f} ms  vs 5 ms goal: {med / 5:.2f}x")
+        print(f"connect -> Done latency (n={len(lat)}): median {med:.2f} ms, p90 {p90:.2f} ms, "
+              f"vs 5 ms goal: {med / 5:.2f}x")
     finally:
         if proc:
             proc.terminate()

@@ -144,6 +144,7 @@ int pb_journal_load(struct pb_broker *b, struct pb_error *err)
                 return pb_error_set(err, r, "cannot read %s/%s: %s", b->cfg.state_dir,
                                     PB_JOURNAL_FILE, strerror(-r));
         size_t replayed = 0, lineno = 0;
+        off_t good = -1; /* where a torn last record starts */
         for (char *line = text; line && *line;) {
                 char *nl = strchr(line, '\n');
                 lineno++;
@@ -159,6 +160,7 @@ int pb_journal_load(struct pb_broker *b, struct pb_error *err)
                         if (!nl || !nl[1]) {
                                 pb_warn("%s/%s:%zu: ignoring a torn last record", b->cfg.state_dir,
                                         PB_JOURNAL_FILE, lineno);
+                                good = (off_t)(line - text);
                                 break;
                         }
                         return pb_error_set(err, EINVAL, "journal %s/%s is corrupt at line %zu",
@@ -169,6 +171,16 @@ int pb_journal_load(struct pb_broker *b, struct pb_error *err)
         }
         b->journal_fd = openat(b->state_dir_fd, PB_JOURNAL_FILE,
                                O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+        /* New records must not follow a torn one (that would make it a
+         * corrupt middle line at the next start): cut it off first. */
+        if (b->journal_fd >= 0 && good >= 0 &&
+            (ftruncate(b->journal_fd, good) < 0 || fdatasync(b->journal_fd) < 0)) {
+                pb_warn("cannot cut the torn record off %s/%s: %m; every change writes a "
+                        "snapshot",
+                        b->cfg.state_dir, PB_JOURNAL_FILE);
+                close(b->journal_fd);
+                b->journal_fd = -1;
+        }
         if (b->journal_fd < 0)
                 pb_warn("cannot open %s/%s: %m; every change writes a snapshot", b->cfg.state_dir,
                         PB_JOURNAL_FILE);

@@ -250,13 +250,17 @@ def test_interface_changes_are_journaled_and_replayed(broker):
 
 def test_torn_last_journal_record_is_ignored(broker):
     b = broker
-    b.install("vlc")
-    b.cli(["connect", "vlc:camera"], check=True)
+    b.install("vlc")  # a snapshot: the journal is empty
     b.kill()
     with open(os.path.join(b.state_dir, "journal"), "a") as f:
         f.write('{"seq": 99, "op": "conn')  # a crash in the middle of a write
     b.start()
     assert "torn" in b.read_log()
+    assert "vlc:camera          -" in b.cli(["connections", "vlc"]).stdout
+    # records appended after the restart must not follow the torn one
+    b.cli(["connect", "vlc:camera"], check=True)
+    b.kill()
+    b.start()
     assert "vlc:camera          :camera          manual" in b.cli(["connections", "vlc"]).stdout
 
 

@@ -247,11 +247,16 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
         const struct fuse_lowlevel_ops *ops =
             v->kind == PB_VIEW_STATUS ? &pb_view_status_ops : &pb_view_path_ops;
         v->se = fuse_session_new(&args, ops, sizeof(*ops), v);
+        /* fuse_session_new parses args into a heap copy (fuse_opt_parse with
+         * outargs); the session keeps its own parsed options, so the copy is
+         * ours to free once the mount used them. */
+        int mounted = v->se ? fuse_session_mount(v->se, v->mountpoint) : -1;
+        fuse_opt_free_args(&args);
         if (!v->se) {
                 r = pb_error_set(err, EINVAL, "cannot create the FUSE session");
                 goto fail;
         }
-        if (fuse_session_mount(v->se, v->mountpoint) != 0) {
+        if (mounted != 0) {
                 r = pb_error_set(err, EIO, "cannot mount a FUSE view on %s", v->mountpoint);
                 goto fail;
         }

@@ -4,25 +4,14 @@ listings, a removal, a clean stop) under a leak checker: valgrind
 --leak-check=full on a plain build, LeakSanitizer on an ASan build (valgrind
 cannot run ASan binaries), where the session also includes a confined run
 with its views. Asserts no leak and no memory error."""
-import json
 import os
 import re
 import shutil
 import subprocess
 
-from conftest import REPO, Broker, binary, build_dir, run_as
+from conftest import REPO, Broker, binary, run_as
 
-SANITIZED = None
-
-
-def sanitized():
-    global SANITIZED
-    if SANITIZED is None:
-        with open(os.path.join(build_dir(), "meson-info", "intro-buildoptions.json")) as f:
-            opts = {o["name"]: o["value"] for o in json.load(f)}
-        SANITIZED = opts.get("b_sanitize", "none") != "none"
-    return SANITIZED
-
+from .hlib import sanitized
 
 class CheckedBroker(Broker):
     def __init__(self, workdir, report):

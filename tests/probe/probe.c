@@ -108,6 +108,48 @@ static void ioctl_probe(const char *name, unsigned long cmd)
         close(fd);
 }
 
+#ifdef __x86_64__
+/* An i386 syscall from a 64-bit process (int $0x80): the kernel runs it with
+ * the i386 ABI, so the seccomp filter's i386 branch decides. */
+static long int80(long nr, long a, long b, long c)
+{
+        long ret;
+        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
+        return ret;
+}
+
+static void compat_result(const char *name, long raw)
+{
+        if (raw < 0 && raw > -4096) {
+                errno = (int)-raw;
+                result(name, -1);
+        } else {
+                result(name, 0);
+        }
+}
+
+static long do_compat_unshare(void)
+{
+        long r = int80(310 /* i386 unshare */, CLONE_NEWUSER, 0, 0);
+        if (r < 0 && r > -4096) {
+                errno = (int)-r;
+                return -1;
+        }
+        return 0;
+}
+
+static void compat(void)
+{
+        compat_result("i386-getpid-allowed", int80(20, 0, 0, 0));
+        compat_result("i386-ptrace", int80(26, 0x7fff, 0, 0));
+        compat_result("i386-socketcall", int80(102, 1, 0, 0));
+        compat_result("i386-mount", int80(21, 1, 1, 1));
+        in_child("i386-unshare-user", do_compat_unshare);
+        /* x32: the same 64-bit entry with bit 30 set; ptrace is 521 there */
+        result("x32-ptrace", syscall(0x40000000 | 521, 0x7fff, 0, 0, 0));
+}
+#endif
+
 static void syscalls(void)
 {
         ioctl_probe("ioctl-TIOCSTI", TIOCSTI);
@@ -266,6 +308,10 @@ int main(int argc, char **argv)
                 syscalls();
         if (all || strcmp(mode, "files") == 0)
                 files();
+#ifdef __x86_64__
+        if (all || strcmp(mode, "compat") == 0)
+                compat();
+#endif
         for (int i = 1; i + 1 < argc; i++) {
                 if (strcmp(argv[i], "--abstract") == 0)
                         connect_unix("connect-abstract", argv[++i], true);

@@ -258,3 +258,21 @@ def test_missing_command_is_127(launcher, snap, test_user):
     rc, _, err, _ = launchlib.run(launcher, launchlib.make_spec(
         test_user, snap, ["/snap/hello/x1/bin/nope"]))
     assert rc == 127 and b"cannot run" in err
+
+
+def test_probe_compat_abis(launcher, snap, test_user):
+    """The filter covers the i386 ABI (int $0x80 from the 64-bit probe) and
+    x32 (bit 30): denied calls get EPERM there too, instead of slipping past a
+    filter written for x86_64 numbers only."""
+    rc, out, err, _ = launchlib.run(launcher, launchlib.make_spec(
+        test_user, snap, ["/snap/hello/x1/bin/pb-probe", "compat"]))
+    assert rc == 0, err
+    inside = parse(out)
+    outside = parse(run_as(test_user, [os.path.join(snap, "bin", "pb-probe"), "compat"],
+                           capture_output=True).stdout)
+    assert inside["i386-getpid-allowed"] == "OK"
+    for name in ("i386-ptrace", "i386-socketcall", "i386-mount", "i386-unshare-user",
+                 "x32-ptrace"):
+        assert inside[name] == "EPERM", (name, inside[name])
+    # the control: outside, the i386 calls reach the kernel
+    assert outside["i386-ptrace"] == "ESRCH" and outside["i386-unshare-user"] == "OK"

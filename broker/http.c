@@ -207,9 +207,13 @@ int pb_http_start(struct pb_broker *b, const int *fds, size_t n, struct pb_http 
                 return -ENOMEM;
         h->b = b;
         for (size_t i = 0; i < n; i++) {
+                /* MHD_USE_POLL: the default select() cannot take an fd above
+                 * FD_SETSIZE (1024), and a broker serving ~50 sandboxes holds
+                 * more fds than that (views, control sockets, proxies): every
+                 * API connection would then be refused. */
                 h->d[i] = MHD_start_daemon(
                     MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                        MHD_USE_ERROR_LOG,
+                        MHD_USE_POLL | MHD_USE_ERROR_LOG,
                     0, NULL, NULL, access_handler, h, MHD_OPTION_LISTEN_SOCKET, fds[i],
                     MHD_OPTION_NOTIFY_COMPLETED, completed, h, MHD_OPTION_CONNECTION_LIMIT,
                     (unsigned)256, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,

@@ -91,6 +91,8 @@ def main():
     ap.add_argument("--build", default=os.path.join(os.path.dirname(__file__), "..", "build"))
     ap.add_argument("--snaps", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--keep", action="store_true",
+                    help="leave the broker running on its state (for profiling)")
     a = ap.parse_args()
     build = os.path.abspath(a.build)
     work = tempfile.mkdtemp(prefix="pbbench-", dir="/var/tmp")
@@ -175,10 +177,13 @@ def main():
         print(f"connect -> Done latency (n={len(lat)}): median {med:.2f} ms, p90 {p90:.2f} ms, "
               f"vs 5 ms goal: {med / 5:.2f}x")
     finally:
-        if proc:
-            proc.terminate()
-            proc.wait()
-        shutil.rmtree(work, ignore_errors=True)
+        if a.keep and proc:
+            print(f"kept: PLUGBOARD_SOCKET={sock} (plugboardd pid {proc.pid}, dir {work})")
+        else:
+            if proc:
+                proc.terminate()
+                proc.wait()
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -132,13 +132,13 @@ int pb_child_path(char *buf, size_t len, const char *parent, const char *name)
         return r < 0 || (size_t)r >= len ? -ENAMETOOLONG : 0;
 }
 
-static bool is_own_mountpoint(struct pb_view *v, struct pb_node *parent, const char *name)
+bool pb_is_own_mountpoint(struct pb_view *v, struct pb_node *parent, const char *name)
 {
         return parent->dev == v->mp_parent_dev && parent->ino == v->mp_parent_ino &&
                strcmp(name, v->mp_name) == 0;
 }
 
-static bool dev_visible(mode_t type)
+bool pb_dev_visible(mode_t type)
 {
         return S_ISCHR(type) || S_ISBLK(type) || S_ISDIR(type);
 }
@@ -173,7 +173,7 @@ static int lookup_child(struct pb_req *q, struct pb_node *p, const char *name,
 {
         struct pb_view *v = q->v;
         char path[PATH_MAX];
-        if (is_own_mountpoint(v, p, name))
+        if (pb_is_own_mountpoint(v, p, name))
                 return -ENOENT;
         int fd = openat(p->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
@@ -187,7 +187,7 @@ static int lookup_child(struct pb_req *q, struct pb_node *p, const char *name,
         struct pb_node tmp = {.fd = fd};
         int r = pb_node_path(v, &tmp, path, sizeof(path));
         unsigned a = r < 0 ? 0 : pb_view_access(v, q->g, path);
-        if (a == 0 || (v->kind == PB_VIEW_DEV && !dev_visible(st.st_mode))) {
+        if (a == 0 || (v->kind == PB_VIEW_DEV && !pb_dev_visible(st.st_mode))) {
                 if (a == 0 && r == 0)
                         pb_view_deny(v, q->g, path, op, 0);
                 close(fd);
@@ -360,7 +360,7 @@ static int check_child(struct pb_req *q, struct pb_node *p, const char *name, co
                 return -EROFS;
         if (pb_bad_name(name))
                 return -EINVAL;
-        if (is_own_mountpoint(q->v, p, name))
+        if (pb_is_own_mountpoint(q->v, p, name))
                 return -EACCES;
         int r = pb_req_check(q, p, ppath, sizeof(ppath), 0, op);
         if (r < 0)
@@ -494,262 +494,6 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
         pb_req_fail(&q, -r);
 }
 
-struct pb_dir {
-        DIR *dp;
-        off_t offset;
-        struct dirent *entry;
-};
-
-static void op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-        struct pb_req q;
-        if (!pb_req_begin(&q, req))
-                return;
-        struct pb_node *n = pb_node_of(q.v, ino);
-        char path[PATH_MAX];
-        int r = pb_req_check(&q, n, path, sizeof(path), 0, "opendir");
-        if (r < 0)
-                return pb_req_fail(&q, -r);
-        struct pb_dir *d = calloc(1, sizeof(*d));
-        int fd = openat(n->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (!d || fd < 0 || !(d->dp = fdopendir(fd))) {
-                r = d ? errno : ENOMEM;
-                if (fd >= 0)
-                        close(fd);
-                free(d);
-                return pb_req_fail(&q, r);
-        }
-        fi->fh = (uintptr_t)d;
-        if (fuse_reply_open(req, fi) != 0) {
-                closedir(d->dp);
-                free(d);
-        }
-        pb_req_end(&q);
-}
-
-static bool entry_visible(struct pb_req *q, struct pb_node *dir, const char *dpath,
-                          struct dirent *e, int dfd)
-{
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                return true;
-        if (is_own_mountpoint(q->v, dir, e->d_name))
-                return false;
-        char c[PATH_MAX];
-        if (pb_child_path(c, sizeof(c), dpath, e->d_name) < 0)
-                return false;
-        if (pb_view_access(q->v, q->g, c) == 0)
-                return false;
-        if (q->v->kind == PB_VIEW_DEV) {
-                unsigned char t = e->d_type;
-                if (t == DT_UNKNOWN) {
-                        struct stat st;
-                        if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                                return false;
-                        return dev_visible(st.st_mode);
-                }
-                return t == DT_CHR || t == DT_BLK || t == DT_DIR;
-        }
-        return true;
-}
-
-static void op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-                       struct fuse_file_info *fi)
-{
-        struct pb_req q;
-        if (!pb_req_begin(&q, req))
-                return;
-        struct pb_node *n = pb_node_of(q.v, ino);
-        struct pb_dir *d = (struct pb_dir *)(uintptr_t)fi->fh;
-        char path[PATH_MAX];
-        int r = pb_req_check(&q, n, path, sizeof(path), 0, "readdir");
-        if (r < 0)
-                return pb_req_fail(&q, -r);
-        _cleanup_free_ char *buf = malloc(size);
-        if (!buf)
-                return pb_req_fail(&q, ENOMEM);
-        if (off != d->offset) {
-                seekdir(d->dp, off);
-                d->entry = NULL;
-                d->offset = off;
-        }
-        size_t used = 0;
-        int dfd = dirfd(d->dp);
-        for (;;) {
-                if (!d->entry) {
-                        errno = 0;
-                        d->entry = readdir(d->dp);
-                        if (!d->entry) {
-                                if (errno && used == 0)
-                                        return pb_req_fail(&q, errno);
-                                break;
-                        }
-                }
-                off_t next = d->entry->d_off;
-                if (entry_visible(&q, n, path, d->entry, dfd)) {
-                        struct stat st = {.st_ino = d->entry->d_ino,
-                                          .st_mode = (mode_t)d->entry->d_type << 12};
-                        size_t sz = fuse_add_direntry(req, buf + used, size - used,
-                                                      d->entry->d_name, &st, next);
-                        if (sz > size - used)
-                                break; /* keep the entry for the next call */
-                        used += sz;
-                }
-                d->entry = NULL;
-                d->offset = next;
-        }
-        fuse_reply_buf(req, buf, used);
-        pb_req_end(&q);
-}
-
-static void op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
-{
-        struct pb_dir *d = (struct pb_dir *)(uintptr_t)fi->fh;
-        closedir(d->dp);
-        free(d);
-        fuse_reply_err(req, 0);
-}
-
-static void op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
-{
-        struct pb_req q;
-        if (!pb_req_begin(&q, req))
-                return;
-        char path[PATH_MAX];
-        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), 0, "fsync");
-        struct pb_dir *d = (struct pb_dir *)(uintptr_t)fi->fh;
-        if (r == 0 && (datasync ? fdatasync(dirfd(d->dp)) : fsync(dirfd(d->dp))) < 0)
-                r = -errno;
-        pb_req_fail(&q, -r);
-}
-
-static void op_statfs(fuse_req_t req, fuse_ino_t ino)
-{
-        struct pb_req q;
-        if (!pb_req_begin(&q, req))
-                return;
-        struct pb_node *n = pb_node_of(q.v, ino);
-        char path[PATH_MAX];
-        int r = pb_req_check(&q, n, path, sizeof(path), 0, "statfs");
-        struct statvfs sv;
-        if (r == 0 && fstatvfs(n->fd, &sv) < 0)
-                r = -errno;
-        if (r < 0)
-                return pb_req_fail(&q, -r);
-        fuse_reply_statfs(req, &sv);
-        pb_req_end(&q);
-}
-
-static void op_access(fuse_req_t req, fuse_ino_t ino, int mask)
-{
-        struct pb_req q;
-        if (!pb_req_begin(&q, req))
-                return;
-        struct pb_node *n = pb_node_of(q.v, ino);
-        char path[PATH_MAX];
-        unsigned want = 0;
-        if (mask & R_OK)
-                want |= PB_ACCESS_READ;
-        if (mask & W_OK)
-                want |= PB_ACCESS_WRITE;
-        if ((mask & X_OK) && !S_ISDIR(n->type))
-                want |= PB_ACCESS_READ;
-        int r = pb_req_check(&q, n, path, sizeof(path), want, "access");
-        pb_req_fail(&q, -r);
-}
-
-/* xattrs go through the /proc path of the O_PATH fd (the *xattr calls do not
- * take O_PATH fds); symlinks have none we would expose. */
-static int xattr_begin(struct pb_req *q, fuse_ino_t ino, unsigned want, const char *op,
-                       char proc[32])
-{
-        struct pb_node *n = pb_node_of(q->v, ino);
-        char path[PATH_MAX];
-        int r = pb_req_check(q, n, path, sizeof(path), want, op);
-        if (r < 0)
-                return r;
-        if (S_ISLNK(n->type) || q->v->kind == PB_VIEW_DEV)
-                return -ENOTSUP;
-        pb_proc_path(proc, n->fd);
-        return 0;
-}
-
-static void reply_sized(struct pb_req *q, size_t size,
-                        ssize_t (*fn)(const char *, const char *, char *, size_t), const char *proc,
-                        const char *name)
-{
-        _cleanup_free_ char *buf = size ? malloc(size) : NULL;
-        if (size && !buf)
-                return pb_req_fail(q, ENOMEM);
-        ssize_t len = fn(proc, name, buf, size);
-        if (len < 0)
-                return pb_req_fail(q, errno);
-        if (size == 0)
-                fuse_reply_xattr(q->req, (size_t)len);
-        else
-                fuse_reply_buf(q->req, buf, (size_t)len);
-        pb_req_end(q);
-}
-
-static ssize_t get_fn(const char *p, const char *name, char *buf, size_t size)
-{
-        return getxattr(p, name, buf, size);
-}
-
-static ssize_t list_fn(const char *p, const char *name, char *buf, size_t size)
-{
-        (void)name;
-        return listxattr(p, buf, size);
-}
-
-static void op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
-{
-        struct pb_req q;
-        char proc[32];
-        if (!pb_req_begin(&q, req))
-                return;
-        int r = xattr_begin(&q, ino, PB_ACCESS_READ, "getxattr", proc);
-        if (r < 0)
-                return pb_req_fail(&q, -r);
-        reply_sized(&q, size, get_fn, proc, name);
-}
-
-static void op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
-{
-        struct pb_req q;
-        char proc[32];
-        if (!pb_req_begin(&q, req))
-                return;
-        int r = xattr_begin(&q, ino, PB_ACCESS_READ, "listxattr", proc);
-        if (r < 0)
-                return pb_req_fail(&q, -r);
-        reply_sized(&q, size, list_fn, proc, NULL);
-}
-
-static void op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
-                        size_t size, int flags)
-{
-        struct pb_req q;
-        char proc[32];
-        if (!pb_req_begin(&q, req))
-                return;
-        int r = xattr_begin(&q, ino, PB_ACCESS_WRITE, "setxattr", proc);
-        if (r == 0 && setxattr(proc, name, value, size, flags) < 0)
-                r = -errno;
-        pb_req_fail(&q, -r);
-}
-
-static void op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
-{
-        struct pb_req q;
-        char proc[32];
-        if (!pb_req_begin(&q, req))
-                return;
-        int r = xattr_begin(&q, ino, PB_ACCESS_WRITE, "removexattr", proc);
-        if (r == 0 && removexattr(proc, name) < 0)
-                r = -errno;
-        pb_req_fail(&q, -r);
-}
-
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
         struct pb_view *v = userdata;
@@ -794,16 +538,16 @@ const struct fuse_lowlevel_ops pb_view_path_ops = {
     .unlink = op_unlink,
     .rmdir = op_rmdir,
     .rename = op_rename,
-    .opendir = op_opendir,
-    .readdir = op_readdir,
-    .releasedir = op_releasedir,
-    .fsyncdir = op_fsyncdir,
-    .statfs = op_statfs,
-    .access = op_access,
-    .getxattr = op_getxattr,
-    .listxattr = op_listxattr,
-    .setxattr = op_setxattr,
-    .removexattr = op_removexattr,
+    .opendir = pb_op_opendir,
+    .readdir = pb_op_readdir,
+    .releasedir = pb_op_releasedir,
+    .fsyncdir = pb_op_fsyncdir,
+    .statfs = pb_op_statfs,
+    .access = pb_op_access,
+    .getxattr = pb_op_getxattr,
+    .listxattr = pb_op_listxattr,
+    .setxattr = pb_op_setxattr,
+    .removexattr = pb_op_removexattr,
     .open = pb_op_open,
     .create = pb_op_create,
     .read = pb_op_read,

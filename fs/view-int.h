@@ -169,6 +169,23 @@ void pb_op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int 
 /* locks.c: a handle is released: drop the OFD lock owners it carried (the
  * kernel tells us nothing else when the last fd of an open file closes). */
 void pb_locks_release_handle(struct pb_node *n, const struct pb_fh *h);
+/* ops-dir.c, ops-xattr.c */
+void pb_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void pb_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                   struct fuse_file_info *fi);
+void pb_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void pb_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+void pb_op_statfs(fuse_req_t req, fuse_ino_t ino);
+void pb_op_access(fuse_req_t req, fuse_ino_t ino, int mask);
+void pb_op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
+void pb_op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void pb_op_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+                    size_t size, int flags);
+void pb_op_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+/* ops.c: the name of the view's own mountpoint in its parent (never shown) */
+bool pb_is_own_mountpoint(struct pb_view *v, struct pb_node *parent, const char *name);
+/* ops.c: what the dev view shows (directories and device nodes) */
+bool pb_dev_visible(mode_t type);
 /* ops.c: answer a new name with an entry (creates the node). */
 void pb_reply_new_entry(struct pb_req *q, struct pb_node *parent, const char *name);
 bool pb_bad_name(const char *name);

@@ -131,9 +131,11 @@ static void *loop_main(void *arg)
         if (!lc)
                 return NULL;
         fuse_loop_cfg_set_max_threads(lc, 16);
-        /* Keep the workers: a thread that exits and is re-created costs more
-         * than the request it serves (and re-does the credential switch). */
-        fuse_loop_cfg_set_idle_threads(lc, 16);
+        /* Keep some idle workers: a thread that exits and is re-created costs
+         * more than the request it serves (and re-does the credential
+         * switch); but a broker serves seven views per (snap, uid), so not
+         * all sixteen. */
+        fuse_loop_cfg_set_idle_threads(lc, 6);
         fuse_session_loop_mt(v->se, lc);
         fuse_loop_cfg_destroy(lc);
         return NULL;

@@ -373,7 +373,8 @@ void pb_run_stop(struct pb_run *r)
         }
         if (r->listen_fd >= 0) {
                 close(r->listen_fd);
-                unlink(r->path);
+                if (r->path)
+                        unlink(r->path);
         }
         if (r->stop_pipe[0] >= 0) {
                 close(r->stop_pipe[0]);

@@ -17,20 +17,20 @@
 #include <time.h>
 
 struct slot_def {
-        enum pb_view_kind kind;
         const char *name;      /* mount point directory */
         const char *host_root; /* NULL: the user's home */
+        enum pb_view_kind kind;
         bool required;
 };
 
 static const struct slot_def slots[PB_VSLOT__COUNT] = {
-    [PB_VSLOT_HOME] = {PB_VIEW_HOME, "home", NULL, true},
-    [PB_VSLOT_MEDIA] = {PB_VIEW_MEDIA, "media", "/media", false},
-    [PB_VSLOT_RUN_MEDIA] = {PB_VIEW_MEDIA, "run-media", "/run/media", false},
-    [PB_VSLOT_MNT] = {PB_VIEW_MEDIA, "mnt", "/mnt", false},
-    [PB_VSLOT_HOST] = {PB_VIEW_HOST, "host", "/", true},
-    [PB_VSLOT_DEV] = {PB_VIEW_DEV, "dev", "/dev", true},
-    [PB_VSLOT_STATUS] = {PB_VIEW_STATUS, "status", "/", true},
+    [PB_VSLOT_HOME] = {"home", NULL, PB_VIEW_HOME, true},
+    [PB_VSLOT_MEDIA] = {"media", "/media", PB_VIEW_MEDIA, false},
+    [PB_VSLOT_RUN_MEDIA] = {"run-media", "/run/media", PB_VIEW_MEDIA, false},
+    [PB_VSLOT_MNT] = {"mnt", "/mnt", PB_VIEW_MEDIA, false},
+    [PB_VSLOT_HOST] = {"host", "/", PB_VIEW_HOST, true},
+    [PB_VSLOT_DEV] = {"dev", "/dev", PB_VIEW_DEV, true},
+    [PB_VSLOT_STATUS] = {"status", "/", PB_VIEW_STATUS, true},
 };
 
 struct view_enf {

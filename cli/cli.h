@@ -43,6 +43,9 @@ struct pb_opt {
  * Unknown option: "error: unknown flag `x'" and returns -1 (exit 64). "--"
  * ends options. */
 int pb_parse_args(int argc, char **argv, const struct pb_opt *opts, char ***pos, int *npos);
+/* For commands with neither options nor arguments: PB_EXIT_OK, or the exit
+ * code of the error already printed (unknown flag, too many arguments). */
+int pb_parse_no_args(int argc, char **argv);
 /* A usage error (rc 64), printed as "error: <msg>". */
 int pb_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A plain error (rc 1). */
@@ -76,5 +79,8 @@ void pb_human_time(const char *rfc3339, char *buf, size_t n);
 
 /* URL query escaping (Go's url.QueryEscape). Malloc'd. */
 char *pb_query_escape(const char *s);
+/* The number of elements of an array result; 0 when the result is absent
+ * or not an array. */
+size_t pb_result_len(const struct pb_reply *r);
 /* JSON string member or NULL. */
 const char *pb_jstr(json_object *o, const char *key);

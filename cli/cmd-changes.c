@@ -26,20 +26,14 @@ static void times(json_object *o, char *spawn, char *ready, size_t n)
 
 int pb_cmd_changes(int argc, char **argv)
 {
-        char **pos = NULL;
-        int npos = 0;
-        if (pb_parse_args(argc, argv, NULL, &pos, &npos) < 0)
-                return PB_EXIT_USAGE;
-        free(pos);
-        if (npos > 0)
-                return pb_fail("too many arguments for command");
+        int rc = pb_parse_no_args(argc, argv);
+        if (rc != PB_EXIT_OK)
+                return rc;
         struct pb_reply r;
-        int rc = pb_sync("GET", "/v2/changes?select=all", NULL, &r);
+        rc = pb_sync("GET", "/v2/changes?select=all", NULL, &r);
         if (rc < 0)
                 return -rc;
-        size_t n = r.result && json_object_is_type(r.result, json_type_array)
-                       ? json_object_array_length(r.result)
-                       : 0;
+        size_t n = pb_result_len(&r);
         if (n == 0) {
                 fprintf(stderr, "no changes found\n");
                 pb_reply_clear(&r);
@@ -124,9 +118,7 @@ int pb_cmd_denials(int argc, char **argv)
         int rc = pb_sync("GET", path, NULL, &r);
         if (rc < 0)
                 return -rc;
-        size_t n = r.result && json_object_is_type(r.result, json_type_array)
-                       ? json_object_array_length(r.result)
-                       : 0;
+        size_t n = pb_result_len(&r);
         if (n == 0) {
                 fprintf(stderr, "no denials recorded\n");
                 pb_reply_clear(&r);

@@ -83,8 +83,7 @@ static int show_one(const char *name, bool attrs)
         int rc = pb_sync("GET", path, NULL, &r);
         if (rc < 0)
                 return -rc;
-        if (!r.result || !json_object_is_type(r.result, json_type_array) ||
-            json_object_array_length(r.result) == 0) {
+        if (pb_result_len(&r) == 0) {
                 pb_reply_clear(&r);
                 return pb_fail("no such interface");
         }
@@ -127,9 +126,7 @@ static int show_many(bool all)
             "GET", all ? "/v2/interfaces?select=all" : "/v2/interfaces?select=connected", NULL, &r);
         if (rc < 0)
                 return -rc;
-        size_t n = r.result && json_object_is_type(r.result, json_type_array)
-                       ? json_object_array_length(r.result)
-                       : 0;
+        size_t n = pb_result_len(&r);
         if (n == 0) {
                 pb_reply_clear(&r);
                 return pb_fail(all ? "no interfaces found" : "no interfaces currently connected");

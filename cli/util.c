@@ -19,13 +19,25 @@ const char *pb_jstr(json_object *o, const char *key)
         return json_object_get_string(v);
 }
 
+size_t pb_result_len(const struct pb_reply *r)
+{
+        return r->result && json_object_is_type(r->result, json_type_array)
+                   ? json_object_array_length(r->result)
+                   : 0;
+}
+
+static void __attribute__((format(printf, 1, 0))) print_error(const char *fmt, va_list ap)
+{
+        fputs("error: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+}
+
 int pb_usage_error(const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
-        fputs("error: ", stderr);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+        print_error(fmt, ap);
         va_end(ap);
         return PB_EXIT_USAGE;
 }
@@ -34,9 +46,7 @@ int pb_fail(const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
-        fputs("error: ", stderr);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
+        print_error(fmt, ap);
         va_end(ap);
         return PB_EXIT_ERR;
 }
@@ -76,6 +86,18 @@ int pb_parse_args(int argc, char **argv, const struct pb_opt *opts, char ***pos,
         *pos = p;
         *npos = n;
         return 0;
+}
+
+int pb_parse_no_args(int argc, char **argv)
+{
+        char **pos = NULL;
+        int npos = 0;
+        if (pb_parse_args(argc, argv, NULL, &pos, &npos) < 0)
+                return PB_EXIT_USAGE;
+        free(pos);
+        if (npos > 0)
+                return pb_fail("too many arguments for command");
+        return PB_EXIT_OK;
 }
 
 static int term_width(void)

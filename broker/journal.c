@@ -28,20 +28,6 @@ json_object *pb_journal_record(struct pb_broker *b, const char *op, const char *
         return r;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-        while (len) {
-                ssize_t n = write(fd, buf, len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                buf += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 int pb_journal_commit(struct pb_broker *b, struct pb_change *c, struct pb_error *err)
 {
         if (b->journal_fd < 0 || b->journal_records >= PB_JOURNAL_MAX_RECORDS)
@@ -58,7 +44,7 @@ int pb_journal_commit(struct pb_broker *b, struct pb_change *c, struct pb_error 
                 return pb_error_set(err, ENOMEM, "cannot save state: out of memory");
         memcpy(line, text, len);
         line[len] = '\n';
-        int r = write_all(b->journal_fd, line, len + 1);
+        int r = pb_write_all(b->journal_fd, line, len + 1);
         if (r == 0 && fdatasync(b->journal_fd) < 0)
                 r = -errno;
         if (r < 0) {

@@ -102,7 +102,7 @@ static double ms_between(const struct timespec *a, const struct timespec *b)
         return (double)(b->tv_sec - a->tv_sec) * 1e3 + (double)(b->tv_nsec - a->tv_nsec) / 1e6;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+int pb_write_all(int fd, const char *buf, size_t len)
 {
         while (len) {
                 ssize_t n = write(fd, buf, len);
@@ -148,9 +148,9 @@ int pb_broker_save(struct pb_broker *b, struct pb_error *err)
                 if (fd < 0)
                         return pb_error_set(err, errno, "cannot save state: %s/%s: %m",
                                             b->cfg.state_dir, tmp);
-                r = write_all(fd, text, len);
+                r = pb_write_all(fd, text, len);
                 if (r == 0)
-                        r = write_all(fd, "\n", 1);
+                        r = pb_write_all(fd, "\n", 1);
                 /* The data must be on disk before the rename makes it the state:
                  * otherwise a crash can leave an empty or partial state.json. */
                 if (r == 0 && fdatasync(fd) < 0)

@@ -17,3 +17,8 @@
  * embedded default state (an empty model: the system snap only). A file that
  * cannot be read or parsed is an error naming it; it is left untouched. */
 int pb_state_load(struct pb_broker *b, struct pb_error *err);
+
+/* Write all of buf to fd, resuming after EINTR and short writes (the state
+ * file and the journal both need every byte down before they fsync).
+ * Returns 0 or -errno. */
+int pb_write_all(int fd, const char *buf, size_t len);

@@ -5,33 +5,27 @@
 #include <stdio.h>
 #include <string.h>
 
+struct connections_query {
+        const char *snap, *iface, *select;
+};
+
+static char *render_connections(const struct pb_model *m, const void *arg, struct pb_perror *perr)
+{
+        const struct connections_query *q = arg;
+        return pb_model_connections_text(m, q->snap, q->iface, q->select, perr);
+}
+
 struct pb_response *pb_api_get_connections(struct pb_request *r)
 {
-        struct pb_broker *b = r->broker;
-        const char *snap = pb_request_query(r, "snap"), *iface = pb_request_query(r, "interface"),
-                   *select = pb_request_query(r, "select");
-        _cleanup_free_ char *key = pb_strdupf("connections\n%s\n%s\n%s", snap ? snap : "\x01",
-                                              iface ? iface : "\x01", select ? select : "\x01");
+        struct connections_query q = {
+            .snap = pb_request_query(r, "snap"),
+            .iface = pb_request_query(r, "interface"),
+            .select = pb_request_query(r, "select"),
+        };
+        _cleanup_free_ char *key =
+            pb_strdupf("connections\n%s\n%s\n%s", q.snap ? q.snap : "\x01",
+                       q.iface ? q.iface : "\x01", q.select ? q.select : "\x01");
         if (!key)
                 return pb_response_error(500, NULL, NULL, "out of memory");
-        struct pb_perror perr = {0};
-        struct pb_response *resp;
-        size_t len = 0;
-        pthread_mutex_lock(&b->lock);
-        const char *cached = pb_cache_get(&b->listings, key, b->model_seq, &len);
-        if (cached) {
-                resp = pb_response_sync_text(cached, len);
-        } else {
-                _cleanup_free_ char *text =
-                    pb_model_connections_text(b->model, snap, iface, select, &perr);
-                if (text) {
-                        len = strlen(text);
-                        pb_cache_put(&b->listings, key, b->model_seq, text, len);
-                        resp = pb_response_sync_text(text, len);
-                } else {
-                        resp = pb_response_perror(&perr);
-                }
-        }
-        pthread_mutex_unlock(&b->lock);
-        return resp;
+        return pb_cached_listing(r->broker, key, render_connections, &q);
 }

@@ -12,9 +12,13 @@ static bool query_true(const struct pb_request *r, const char *key)
         return v && strcmp(v, "true") == 0;
 }
 
+static char *render_interfaces(const struct pb_model *m, const void *arg, struct pb_perror *perr)
+{
+        return pb_model_interfaces_text(m, arg, perr);
+}
+
 struct pb_response *pb_api_get_interfaces(struct pb_request *r)
 {
-        struct pb_broker *b = r->broker;
         struct pb_interfaces_query q = {
             .select = pb_request_query(r, "select"),
             .names = pb_request_query(r, "names"),
@@ -27,25 +31,7 @@ struct pb_response *pb_api_get_interfaces(struct pb_request *r)
                        q.names ? q.names : "\x01", q.doc, q.plugs, q.slots);
         if (!key)
                 return pb_response_error(500, NULL, NULL, "out of memory");
-        struct pb_perror perr = {0};
-        struct pb_response *resp;
-        size_t len = 0;
-        pthread_mutex_lock(&b->lock);
-        const char *cached = pb_cache_get(&b->listings, key, b->model_seq, &len);
-        if (cached) {
-                resp = pb_response_sync_text(cached, len);
-        } else {
-                _cleanup_free_ char *text = pb_model_interfaces_text(b->model, &q, &perr);
-                if (text) {
-                        len = strlen(text);
-                        pb_cache_put(&b->listings, key, b->model_seq, text, len);
-                        resp = pb_response_sync_text(text, len);
-                } else {
-                        resp = pb_response_perror(&perr);
-                }
-        }
-        pthread_mutex_unlock(&b->lock);
-        return resp;
+        return pb_cached_listing(r->broker, key, render_interfaces, &q);
 }
 
 struct ref {

@@ -22,6 +22,30 @@ struct pb_response *pb_response_perror(const struct pb_perror *perr)
                                  perr->msg[0] ? perr->msg : "internal error");
 }
 
+struct pb_response *pb_cached_listing(struct pb_broker *b, const char *key, pb_listing_fn render,
+                                      const void *arg)
+{
+        struct pb_perror perr = {0};
+        struct pb_response *resp;
+        size_t len = 0;
+        pthread_mutex_lock(&b->lock);
+        const char *cached = pb_cache_get(&b->listings, key, b->model_seq, &len);
+        if (cached) {
+                resp = pb_response_sync_text(cached, len);
+        } else {
+                _cleanup_free_ char *text = render(b->model, arg, &perr);
+                if (text) {
+                        len = strlen(text);
+                        pb_cache_put(&b->listings, key, b->model_seq, text, len);
+                        resp = pb_response_sync_text(text, len);
+                } else {
+                        resp = pb_response_perror(&perr);
+                }
+        }
+        pthread_mutex_unlock(&b->lock);
+        return resp;
+}
+
 bool pb_is_system_snap_name(const char *s)
 {
         return !s || !*s || strcmp(s, "system") == 0 || strcmp(s, "core") == 0 ||

@@ -571,23 +571,15 @@ static int parse_iface(json_object *root, const char *origin, struct pb_interfac
         return (f->origin = strdup(origin)) ? 0 : -ENOMEM;
 }
 
+static int cmp_iface_name(const void *element, const void *key)
+{
+        return strcmp((*(struct pb_interface *const *)element)->name, key);
+}
+
 static size_t find_index(const struct pb_catalogue *cat, const char *name, bool *found)
 {
-        size_t lo = 0, hi = cat->n;
-        while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                int c = strcmp(cat->ifaces[mid]->name, name);
-                if (c == 0) {
-                        *found = true;
-                        return mid;
-                }
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        *found = false;
-        return lo;
+        return pbp_sorted_index(cat->ifaces, cat->n, sizeof(*cat->ifaces), name, cmp_iface_name,
+                                found);
 }
 
 int pb_catalogue_add_json(struct pb_catalogue *cat, const char *origin, const char *text,

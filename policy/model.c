@@ -138,23 +138,15 @@ const struct pb_catalogue *pb_model_catalogue(const struct pb_model *m)
 
 /* ---- lookups ---- */
 
+static int cmp_snap_name(const void *element, const void *key)
+{
+        return strcmp(((const struct pb_msnap *)element)->name, key);
+}
+
 static size_t snap_index(const struct pb_model *m, const char *name, bool *found)
 {
-        size_t lo = 0, hi = m->n_snaps;
-        while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                int c = strcmp(m->snaps[mid].name, name);
-                if (c == 0) {
-                        *found = true;
-                        return mid;
-                }
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        *found = false;
-        return lo;
+        return pbp_sorted_index(m->snaps, m->n_snaps, sizeof(*m->snaps), name, cmp_snap_name,
+                                found);
 }
 
 struct pb_msnap *pb_model_find(const struct pb_model *m, const char *name)
@@ -254,23 +246,14 @@ int pb_connref_parse(const char *key, struct pb_connref *r)
 
 /* conns are kept in reference order (plug snap, plug, slot snap, slot), which
  * is the order snapd's API lists them in, so listings need no sort. */
+static int cmp_conn_ref(const void *element, const void *key)
+{
+        return pb_connref_cmp(&((const struct pb_conn *)element)->ref, key);
+}
+
 static size_t conn_index(const struct pb_model *m, const struct pb_connref *ref, bool *found)
 {
-        size_t lo = 0, hi = m->n_conns;
-        while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                int c = pb_connref_cmp(&m->conns[mid].ref, ref);
-                if (c == 0) {
-                        *found = true;
-                        return mid;
-                }
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        *found = false;
-        return lo;
+        return pbp_sorted_index(m->conns, m->n_conns, sizeof(*m->conns), ref, cmp_conn_ref, found);
 }
 
 struct pb_conn *pb_model_conn(const struct pb_model *m, const char *key)

@@ -666,21 +666,17 @@ struct pb_snap_info *pb_snap_info_parse(const char *origin, const char *yaml, si
         return info;
 }
 
+static int cmp_ep_name(const void *element, const void *key)
+{
+        return strcmp(((const struct pb_snap_endpoint *)element)->name, key);
+}
+
 static const struct pb_snap_endpoint *bsearch_ep(const struct pb_snap_endpoint *arr, size_t n,
                                                  const char *name)
 {
-        size_t lo = 0, hi = n;
-        while (lo < hi) {
-                size_t mid = (lo + hi) / 2;
-                int c = strcmp(arr[mid].name, name);
-                if (c == 0)
-                        return &arr[mid];
-                if (c < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        return NULL;
+        bool found;
+        size_t i = pbp_sorted_index(arr, n, sizeof(*arr), name, cmp_ep_name, &found);
+        return found ? &arr[i] : NULL;
 }
 
 const struct pb_snap_endpoint *pb_snap_info_plug(const struct pb_snap_info *info, const char *name)

@@ -10,6 +10,7 @@
 #include "iface-priv.h"
 #include "jsonutil.h"
 #include "putil.h"
+#include "snap.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -91,22 +92,6 @@ void pb_catalogue_free(struct pb_catalogue *cat)
 #define EINVAL_AT(perr, origin, ...)                                                               \
         (pb_perror_set(perr, EINVAL, 400, NULL, NULL, __VA_ARGS__),                                \
          pb_perror_prefix(perr, "%s", origin), -EINVAL)
-
-static bool valid_iface_name(const char *s)
-{
-        /* snapd: ^[a-z](?:-?[a-z0-9])*$ */
-        if (!s || !(*s >= 'a' && *s <= 'z'))
-                return false;
-        for (const char *p = s + 1; *p; p++) {
-                if (*p == '-') {
-                        if (!p[1] || p[1] == '-')
-                                return false;
-                } else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) {
-                        return false;
-                }
-        }
-        return strlen(s) < 64;
-}
 
 static int parse_access(const char *s, unsigned *out)
 {
@@ -488,7 +473,8 @@ static int parse_iface(json_object *root, const char *origin, struct pb_interfac
             (ret = get_string(root, "doc-url", false, &f->doc_url, perr)) < 0 ||
             (ret = get_string(root, "description", false, &f->description, perr)) < 0)
                 return ret;
-        if (!valid_iface_name(f->name))
+        /* snapd: ^[a-z](?:-?[a-z0-9])*$, the rule of plug and slot names */
+        if (!pb_valid_plug_name(f->name))
                 return pb_perror_set(perr, EINVAL, 400, NULL, NULL,
                                      "invalid interface name: \"%s\"", f->name);
         if (!*f->summary)

@@ -155,19 +155,10 @@ static int apply_disconnect(struct pb_model *m, struct pb_conn *c, bool forget,
         if (!forget && c->auto_) {
                 /* The user took back an auto-connection: remember it, so neither a
                  * refresh nor a reinstall connects it again (until --forget). */
-                json_object *pa = json_object_new_object(), *sa = json_object_new_object();
-                if (!pa || !sa) {
-                        if (pa)
-                                json_object_put(pa);
-                        if (sa)
-                                json_object_put(sa);
-                        return -ENOMEM;
-                }
+                ret = pb_conn_replace_attrs(c, json_object_new_object(), json_object_new_object());
+                if (ret < 0)
+                        return ret;
                 c->undesired = true;
-                json_object_put(c->plug_attrs);
-                json_object_put(c->slot_attrs);
-                c->plug_attrs = pa;
-                c->slot_attrs = sa;
                 return 0;
         }
         pb_model_conn_del(m, c);

@@ -59,6 +59,9 @@ int pb_model_conn_put(struct pb_model *m, const struct pb_connref *ref, const ch
                       bool auto_, json_object *plug_attrs, json_object *slot_attrs,
                       struct pb_conn **out);
 void pb_model_conn_del(struct pb_model *m, struct pb_conn *c);
+/* Give c new attribute snapshots, taking pa and sa. Either NULL (a failed
+ * allocation): frees the other, leaves c unchanged, returns -ENOMEM. */
+int pb_conn_replace_attrs(struct pb_conn *c, json_object *pa, json_object *sa);
 
 int pb_affected_add_snap(struct pb_affected *a, const char *snap);
 int pb_affected_add_task(struct pb_affected *a, const struct pb_connref *ref, const char *verb);

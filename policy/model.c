@@ -342,6 +342,22 @@ void pb_model_conn_del(struct pb_model *m, struct pb_conn *c)
         m->n_conns--;
 }
 
+int pb_conn_replace_attrs(struct pb_conn *c, json_object *pa, json_object *sa)
+{
+        if (!pa || !sa) {
+                if (pa)
+                        json_object_put(pa);
+                if (sa)
+                        json_object_put(sa);
+                return -ENOMEM;
+        }
+        json_object_put(c->plug_attrs);
+        json_object_put(c->slot_attrs);
+        c->plug_attrs = pa;
+        c->slot_attrs = sa;
+        return 0;
+}
+
 /* ---- snaps ---- */
 
 size_t pb_model_snap_count(const struct pb_model *m)
@@ -672,18 +688,10 @@ static int refresh_conns(struct pb_model *m, const char *name, struct pb_affecte
                         continue;
                 }
                 if (hp && hs && !c->undesired) {
-                        json_object *pa = attrs_copy(p.attrs), *sa = attrs_copy(s.attrs);
-                        if (!pa || !sa) {
-                                if (pa)
-                                        json_object_put(pa);
-                                if (sa)
-                                        json_object_put(sa);
-                                return -ENOMEM;
-                        }
-                        json_object_put(c->plug_attrs);
-                        json_object_put(c->slot_attrs);
-                        c->plug_attrs = pa;
-                        c->slot_attrs = sa;
+                        int ret =
+                            pb_conn_replace_attrs(c, attrs_copy(p.attrs), attrs_copy(s.attrs));
+                        if (ret < 0)
+                                return ret;
                         if (pb_affected_add_snap(aff, c->ref.plug_snap) < 0 ||
                             pb_affected_add_snap(aff, c->ref.slot_snap) < 0)
                                 return -ENOMEM;

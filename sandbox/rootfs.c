@@ -298,12 +298,32 @@ static void user_mounts(const struct pb_spec *s)
         }
 }
 
-static void remount_ro(const char *path)
+/*
+ * The containers that only receive views are made read-only through an fd
+ * opened on each container's own tmpfs before anything is mounted on top:
+ * mount_setattr on that fd changes exactly that mount. A path-based
+ * MS_REMOUNT would reach the view mounted over /media (and without MS_BIND,
+ * its FUSE superblock, which the host shares): removable media turned
+ * read-only for everybody.
+ */
+static int open_container(const char *path)
 {
         char p[PATH_MAX];
         snprintf(p, sizeof(p), NEWROOT "%s", path);
-        if (mount(NULL, p, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+        int fd = open(p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0)
+                die_errno("cannot open %s", path);
+        return fd;
+}
+
+static void make_container_ro(int fd, const char *path)
+{
+        struct mount_attr attr = {
+            .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+        };
+        if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
                 die_errno("cannot make %s read-only", path);
+        close(fd);
 }
 
 void pb_rootfs_setup(const struct pb_spec *s)
@@ -333,6 +353,11 @@ void pb_rootfs_setup(const struct pb_spec *s)
         for (size_t i = 0; i < PB_ARRAY_SIZE(empty); i++)
                 mount_tmpfs(empty[i], "mode=0755", 0);
         mount_tmpfs("/run/media", "mode=0755", 0);
+        static const char *ro[] = {"/home", "/root", "/media", "/run/media",
+                                   "/mnt",  "/srv",  "/opt"};
+        int ro_fd[PB_ARRAY_SIZE(ro)];
+        for (size_t i = 0; i < PB_ARRAY_SIZE(ro); i++)
+                ro_fd[i] = open_container(ro[i]);
         mount_tmpfs("/tmp", "mode=1777", 0);
         make_dir("/var/tmp", 01777, 0, 0);
         char rt[64];
@@ -349,10 +374,8 @@ void pb_rootfs_setup(const struct pb_spec *s)
         user_mounts(s);
 
         /* Containers that only receive views: nobody writes into them. */
-        static const char *ro[] = {"/home", "/root", "/media", "/run/media",
-                                   "/mnt",  "/srv",  "/opt"};
         for (size_t i = 0; i < PB_ARRAY_SIZE(ro); i++)
-                remount_ro(ro[i]);
+                make_container_ro(ro_fd[i], ro[i]);
         close(oldroot_fd);
         close(newroot_fd);
 

@@ -395,3 +395,28 @@ def test_broker_killed_then_restarted(broker, snaps, test_user):
     r = prun(broker, test_user, ["probe.sh", "[ -e /run/plugboard/plugs/network ] && echo yes"])
     assert (r.returncode, r.stdout) == (0, "yes\n"), r.stderr
     assert "detached a stale view" in broker.read_log()
+
+
+def test_media_is_writable_when_connected_and_stays_so_on_the_host(broker, snaps, test_user,
+                                                                      workdir):
+    """The read-only containers (/media, /mnt, ...) must not take the views
+    mounted on them along: a connected removable-media is read-write, in the
+    sandbox and, after it, on the host's view mount."""
+    d = os.path.join("/media", "pb-rw-" + os.path.basename(workdir))
+    os.makedirs(d)
+    os.chown(d, test_user.pw_uid, test_user.pw_gid)
+    try:
+        broker.cli(["connect", "probe:removable-media"], check=True)
+        for attempt in ("first", "second"):
+            r = prun(broker, test_user, ["probe.sh", f"echo {attempt} > {d}/{attempt} && cat {d}/{attempt}"])
+            assert r.returncode == 0, r.stderr
+            assert r.stdout == f"{attempt}\n"
+            with open(os.path.join(d, attempt)) as f:
+                assert f.read() == f"{attempt}\n"
+        with open("/proc/self/mountinfo") as f:
+            views = [line.split() for line in f if "/views/" in line and "/media" in line]
+        assert views, "no media view mounted on the host"
+        for v in views:
+            assert v[5].split(",")[0] == "rw", v
+    finally:
+        shutil.rmtree(d)

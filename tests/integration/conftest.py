@@ -52,8 +52,21 @@ def workdir():
     d = tempfile.mkdtemp(prefix="pbtest-", dir="/var/tmp")
     os.chmod(d, 0o755)
     yield d
-    subprocess.run(["umount", "-R", "-l", d], capture_output=True)
+    unmount_below(d)
     shutil.rmtree(d, ignore_errors=True)
+
+
+def unmount_below(d):
+    """Lazily unmount every mount at or below d, deepest first (views,
+    loop-mounted images): `umount -R` does nothing when d itself is not a
+    mount point, and dead views would pile up."""
+    import re
+    unescape = lambda p: re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), p)
+    with open("/proc/self/mountinfo") as f:
+        points = [unescape(line.split()[4]) for line in f]
+    below = [p for p in points if p == d or p.startswith(d + "/")]
+    for p in sorted(set(below), key=len, reverse=True):
+        subprocess.run(["umount", "-l", p], capture_output=True)
 
 
 def run_as(user, argv, **kw):

@@ -73,6 +73,23 @@ static int bind_socket(const char *path, struct pb_error *err)
         return fd;
 }
 
+/* Bind the API socket unless systemd passed sockets (*n_fds > 0), and the
+ * snapd-compatible socket if configured and there is room in fds. */
+static int bind_own_sockets(const struct pb_broker_config *cfg, int *fds, size_t cap, size_t *n_fds,
+                            struct pb_error *err)
+{
+        const char *paths[] = {*n_fds == 0 ? cfg->socket_path : NULL, cfg->snapd_socket_path};
+        for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+                if (!paths[i] || *n_fds >= cap)
+                        continue;
+                int fd = bind_socket(paths[i], err);
+                if (fd < 0)
+                        return fd;
+                fds[(*n_fds)++] = fd;
+        }
+        return 0;
+}
+
 /* systemd socket activation (sd_listen_fds(3) without libsystemd). */
 static int listen_fds(void)
 {
@@ -197,25 +214,11 @@ int main(int argc, char **argv)
         int n = listen_fds();
         for (int i = 0; i < n; i++)
                 fds[n_fds++] = SD_LISTEN_FDS_START + i;
-        if (n_fds == 0) {
-                int fd = bind_socket(cfg.socket_path, &err);
-                if (fd < 0) {
-                        pb_err("plugboardd: %s", err.msg);
-                        pb_run_stop(run);
-                        pb_broker_fini(b);
-                        return 1;
-                }
-                fds[n_fds++] = fd;
-        }
-        if (cfg.snapd_socket_path && n_fds < 4) {
-                int fd = bind_socket(cfg.snapd_socket_path, &err);
-                if (fd < 0) {
-                        pb_err("plugboardd: %s", err.msg);
-                        pb_run_stop(run);
-                        pb_broker_fini(b);
-                        return 1;
-                }
-                fds[n_fds++] = fd;
+        if (bind_own_sockets(&cfg, fds, sizeof(fds) / sizeof(fds[0]), &n_fds, &err) < 0) {
+                pb_err("plugboardd: %s", err.msg);
+                pb_run_stop(run);
+                pb_broker_fini(b);
+                return 1;
         }
 
         if (pb_changes_start(b) < 0 || pb_http_start(b, fds, n_fds, &b->http, &err) < 0) {

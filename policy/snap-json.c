@@ -193,16 +193,6 @@ static int eps_from_json(json_object *o, const char *key, struct pb_snap_endpoin
         return 0;
 }
 
-static int cmp_ep(const void *a, const void *b)
-{
-        return strcmp(((const struct pb_snap_endpoint *)a)->name,
-                      ((const struct pb_snap_endpoint *)b)->name);
-}
-static int cmp_app(const void *a, const void *b)
-{
-        return strcmp(((const struct pb_snap_app *)a)->name, ((const struct pb_snap_app *)b)->name);
-}
-
 static int info_from_json(json_object *o, struct pb_snap_info *info, const char *where,
                           struct pb_perror *perr)
 {
@@ -252,12 +242,7 @@ static int info_from_json(json_object *o, struct pb_snap_info *info, const char 
                     (ret = get_str(a, "daemon", true, &app->daemon, w, perr)) < 0)
                         return ret;
         }
-        if (info->n_plugs)
-                qsort(info->plugs, info->n_plugs, sizeof(*info->plugs), cmp_ep);
-        if (info->n_slots)
-                qsort(info->slots, info->n_slots, sizeof(*info->slots), cmp_ep);
-        if (info->n_apps)
-                qsort(info->apps, info->n_apps, sizeof(*info->apps), cmp_app);
+        pb_snap_info_sort_by_name(info);
         return 0;
 }
 

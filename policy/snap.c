@@ -604,7 +604,7 @@ static int fill_defaults(struct pb_snap_info *info)
         return 0;
 }
 
-static void sort_info(struct pb_snap_info *info)
+void pb_snap_info_sort_by_name(struct pb_snap_info *info)
 {
         if (info->n_plugs)
                 qsort(info->plugs, info->n_plugs, sizeof(*info->plugs), cmp_ep);
@@ -612,6 +612,11 @@ static void sort_info(struct pb_snap_info *info)
                 qsort(info->slots, info->n_slots, sizeof(*info->slots), cmp_ep);
         if (info->n_apps)
                 qsort(info->apps, info->n_apps, sizeof(*info->apps), cmp_app);
+}
+
+static void sort_info(struct pb_snap_info *info)
+{
+        pb_snap_info_sort_by_name(info);
         for (size_t i = 0; i < info->n_plugs; i++)
                 if (info->plugs[i].n_apps)
                         qsort(info->plugs[i].apps, info->plugs[i].n_apps, sizeof(char *), cmp_str);

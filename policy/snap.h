@@ -63,6 +63,10 @@ const struct pb_snap_endpoint *pb_snap_info_plug(const struct pb_snap_info *info
 const struct pb_snap_endpoint *pb_snap_info_slot(const struct pb_snap_info *info, const char *name);
 const struct pb_snap_app *pb_snap_info_app(const struct pb_snap_info *info, const char *name);
 
+/* Sort plugs, slots and apps by name, as both parsers (snap.yaml and the
+ * state file's JSON) leave them: the lookups above binary-search them. */
+void pb_snap_info_sort_by_name(struct pb_snap_info *info);
+
 /* For the state file: a JSON form and its strict inverse. */
 json_object *pb_snap_info_to_json(const struct pb_snap_info *info);
 struct pb_snap_info *pb_snap_info_from_json(json_object *o, struct pb_perror *perr);

@@ -10,6 +10,7 @@
 #include "putil.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,22 +22,25 @@ static int cmp_conn_ptr(const void *a, const void *b)
                               &(*(struct pb_conn *const *)b)->ref);
 }
 
-static void ref_write(struct jw *w, const char *snap, const char *kind, const char *name)
+static void ref_write(struct jw *w, const char *snap, bool slot, const char *name)
 {
         jw_obj_open(w);
-        jw_kstr(w, "snap", snap);
-        jw_kstr(w, kind, name);
+        JW_KSTR(w, "snap", snap);
+        if (slot)
+                JW_KSTR(w, "slot", name);
+        else
+                JW_KSTR(w, "plug", name);
         jw_obj_close(w);
 }
 
 static void conn_write(struct jw *w, const struct pb_conn *c, bool undesired)
 {
         jw_obj_open(w);
-        jw_key(w, "slot");
-        ref_write(w, c->ref.slot_snap, "slot", c->ref.slot);
-        jw_key(w, "plug");
-        ref_write(w, c->ref.plug_snap, "plug", c->ref.plug);
-        jw_kstr(w, "interface", c->interface);
+        JW_KEY(w, "slot");
+        ref_write(w, c->ref.slot_snap, true, c->ref.slot);
+        JW_KEY(w, "plug");
+        ref_write(w, c->ref.plug_snap, false, c->ref.plug);
+        JW_KSTR(w, "interface", c->interface);
         if (!c->auto_ || undesired)
                 jw_kbool(w, "manual", true);
         if (c->by_gadget)
@@ -79,18 +83,83 @@ static void listing_free(struct listing *l)
         free(l->buf);
 }
 
-static int cmp_by_slot(const void *a, const void *b)
+/* Endpoint name pointer -> item index. The model hands out the same name
+ * pointer for an endpoint every time (snap info or catalogue storage), so a
+ * connection finds its plug and slot items without comparing strings. */
+struct ep_index {
+        const char **key;
+        uint32_t *val;
+        size_t mask;
+};
+
+static size_t ptr_hash(const void *p)
 {
-        const struct pb_conn *x = *(struct pb_conn *const *)a, *y = *(struct pb_conn *const *)b;
-        int c = strcmp(x->ref.slot_snap, y->ref.slot_snap);
-        if (!c)
-                c = strcmp(x->ref.slot, y->ref.slot);
-        return c ? c : pb_connref_cmp(&x->ref, &y->ref);
+        uintptr_t x = (uintptr_t)p;
+        x ^= x >> 17;
+        x *= 0x9E3779B97F4A7C15ull;
+        return (size_t)(x ^ (x >> 29));
+}
+
+static int ep_index_build(struct ep_index *ix, const struct item *items, size_t n)
+{
+        size_t cap = 16;
+        while (cap < 2 * n)
+                cap *= 2;
+        ix->key = calloc(cap, sizeof(*ix->key));
+        ix->val = calloc(cap, sizeof(*ix->val));
+        ix->mask = cap - 1;
+        if (!ix->key || !ix->val)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++) {
+                size_t h = ptr_hash(items[i].ep.name) & ix->mask;
+                while (ix->key[h] && ix->key[h] != items[i].ep.name)
+                        h = (h + 1) & ix->mask;
+                ix->key[h] = items[i].ep.name;
+                ix->val[h] = (uint32_t)i;
+        }
+        return 0;
+}
+
+static size_t ep_index_get(const struct ep_index *ix, const char *name)
+{
+        for (size_t h = ptr_hash(name) & ix->mask; ix->key[h]; h = (h + 1) & ix->mask)
+                if (ix->key[h] == name)
+                        return ix->val[h];
+        return SIZE_MAX;
+}
+
+static void ep_index_free(struct ep_index *ix)
+{
+        free(ix->key);
+        free(ix->val);
+}
+
+/* Give each item its connections, in reference order: a stable counting sort
+ * of the active list by item index (SIZE_MAX: no item, left out). */
+static int attach(struct item *items, size_t n_items, struct pb_conn **active, size_t n_active,
+                  const size_t *idx, struct pb_conn **out)
+{
+        size_t *start = calloc(n_items + 1, sizeof(*start));
+        if (!start)
+                return -ENOMEM;
+        for (size_t k = 0; k < n_active; k++)
+                if (idx[k] != SIZE_MAX)
+                        items[idx[k]].n_conns++;
+        size_t pos = 0;
+        for (size_t i = 0; i < n_items; i++) {
+                start[i] = pos;
+                items[i].conns = &out[pos];
+                pos += items[i].n_conns;
+        }
+        for (size_t k = 0; k < n_active; k++)
+                if (idx[k] != SIZE_MAX)
+                        out[start[idx[k]]++] = active[k];
+        free(start);
+        return 0;
 }
 
 /* Every plug and slot (system slots included) with its active connections.
- * O((P + S + C) log C): plugs find their connections in the ref-sorted list,
- * slots in a slot-sorted copy. */
+ * O(P + S log S + C): connections find their items through ep_index. */
 static int listing_build(const struct pb_model *m, struct listing *l)
 {
         memset(l, 0, sizeof(*l));
@@ -104,32 +173,12 @@ static int listing_build(const struct pb_model *m, struct listing *l)
         l->slots = calloc(ns + 1, sizeof(*l->slots));
         l->active = calloc(m->n_conns + 1, sizeof(*l->active));
         l->buf = calloc(2 * m->n_conns + 1, sizeof(*l->buf));
-        if (!l->plugs || !l->slots || !l->active || !l->buf)
-                return -ENOMEM;
-        /* pb_conn_active() for each entry, with the plug snap's lookup
-         * remembered: conns are grouped by plug snap. */
-        const struct pb_msnap *last = NULL;
-        for (size_t i = 0; i < m->n_conns; i++) {
-                const struct pb_conn *c = &m->conns[i];
-                if (c->undesired)
-                        continue;
-                if (!last || strcmp(last->name, c->ref.plug_snap) != 0)
-                        last = pb_model_find(m, c->ref.plug_snap);
-                const struct pb_snap_endpoint *pe =
-                    last ? pb_snap_info_plug(last->info, c->ref.plug) : NULL;
-                struct pb_ep se;
-                if (!pe || strcmp(pe->interface, c->interface) != 0 ||
-                    !pb_model_slot(m, c->ref.slot_snap, c->ref.slot, &se) ||
-                    strcmp(se.interface, c->interface) != 0)
-                        continue;
-                l->active[l->n_active++] = &m->conns[i];
-        }
-        /* m->conns is in reference order already. */
-        struct pb_conn **by_slot = l->buf + l->n_active;
-        memcpy(by_slot, l->active, l->n_active * sizeof(*by_slot));
-        if (l->n_active)
-                qsort(by_slot, l->n_active, sizeof(*by_slot), cmp_by_slot);
-        size_t pos = 0;
+        size_t *pidx = calloc(m->n_conns + 1, sizeof(*pidx));
+        size_t *sidx = calloc(m->n_conns + 1, sizeof(*sidx));
+        struct ep_index pix = {0}, six = {0};
+        int r = -ENOMEM;
+        if (!l->plugs || !l->slots || !l->active || !l->buf || !pidx || !sidx)
+                goto out;
         for (size_t i = 0; i < m->n_snaps; i++) {
                 const struct pb_snap_info *info = m->snaps[i].info;
                 for (size_t j = 0; j < info->n_plugs; j++) {
@@ -154,77 +203,73 @@ static int listing_build(const struct pb_model *m, struct listing *l)
          * sorted. Slots need a sort to place the system snap's among them. */
         if (l->n_slots)
                 qsort(l->slots, l->n_slots, sizeof(*l->slots), cmp_item);
-        /* Both lists and both connection orders are sorted the same way: merge. */
-        for (size_t i = 0; i < l->n_plugs; i++) {
-                struct item *it = &l->plugs[i];
-                while (pos < l->n_active) {
-                        const struct pb_conn *c = l->active[pos];
-                        int d = strcmp(c->ref.plug_snap, it->ep.snap);
-                        if (!d)
-                                d = strcmp(c->ref.plug, it->ep.name);
-                        if (d >= 0)
-                                break;
-                        pos++;
-                }
-                it->conns = &l->active[pos];
-                while (pos < l->n_active &&
-                       strcmp(l->active[pos]->ref.plug_snap, it->ep.snap) == 0 &&
-                       strcmp(l->active[pos]->ref.plug, it->ep.name) == 0) {
-                        it->n_conns++;
-                        pos++;
-                }
+        if (ep_index_build(&pix, l->plugs, l->n_plugs) < 0 ||
+            ep_index_build(&six, l->slots, l->n_slots) < 0)
+                goto out;
+        /* pb_conn_active() for each entry, with the plug snap's lookup
+         * remembered: conns are grouped by plug snap. m->conns is in
+         * reference order already, so active is too. */
+        const struct pb_msnap *last = NULL;
+        for (size_t i = 0; i < m->n_conns; i++) {
+                const struct pb_conn *c = &m->conns[i];
+                if (c->undesired)
+                        continue;
+                if (!last || strcmp(last->name, c->ref.plug_snap) != 0)
+                        last = pb_model_find(m, c->ref.plug_snap);
+                const struct pb_snap_endpoint *pe =
+                    last ? pb_snap_info_plug(last->info, c->ref.plug) : NULL;
+                struct pb_ep se;
+                if (!pe || strcmp(pe->interface, c->interface) != 0 ||
+                    !pb_model_slot(m, c->ref.slot_snap, c->ref.slot, &se) ||
+                    strcmp(se.interface, c->interface) != 0)
+                        continue;
+                pidx[l->n_active] = ep_index_get(&pix, pe->name);
+                sidx[l->n_active] = ep_index_get(&six, se.name);
+                l->active[l->n_active++] = &m->conns[i];
         }
-        pos = 0;
-        for (size_t i = 0; i < l->n_slots; i++) {
-                struct item *it = &l->slots[i];
-                while (pos < l->n_active) {
-                        const struct pb_conn *c = by_slot[pos];
-                        int d = strcmp(c->ref.slot_snap, it->ep.snap);
-                        if (!d)
-                                d = strcmp(c->ref.slot, it->ep.name);
-                        if (d >= 0)
-                                break;
-                        pos++;
-                }
-                it->conns = &by_slot[pos];
-                while (pos < l->n_active && strcmp(by_slot[pos]->ref.slot_snap, it->ep.snap) == 0 &&
-                       strcmp(by_slot[pos]->ref.slot, it->ep.name) == 0) {
-                        it->n_conns++;
-                        pos++;
-                }
-        }
-        return 0;
+        if (attach(l->plugs, l->n_plugs, l->active, l->n_active, pidx, l->buf) < 0 ||
+            attach(l->slots, l->n_slots, l->active, l->n_active, sidx, l->buf + l->n_active) < 0)
+                goto out;
+        r = 0;
+out:
+        free(pidx);
+        free(sidx);
+        ep_index_free(&pix);
+        ep_index_free(&six);
+        return r;
 }
 
 static void item_write(struct jw *w, const struct item *it, bool with_iface, bool with_apps,
                        bool with_conns)
 {
-        const char *kind = it->slot ? "slot" : "plug";
         jw_obj_open(w);
-        jw_kstr(w, "snap", it->ep.snap);
-        jw_kstr(w, kind, it->ep.name);
+        JW_KSTR(w, "snap", it->ep.snap);
+        if (it->slot)
+                JW_KSTR(w, "slot", it->ep.name);
+        else
+                JW_KSTR(w, "plug", it->ep.name);
         if (with_iface)
-                jw_kstr(w, "interface", it->ep.interface);
+                JW_KSTR(w, "interface", it->ep.interface);
         if (!pbj_empty(it->ep.attrs))
                 jw_kjson(w, "attrs", it->ep.attrs);
         if (with_apps && it->ep.n_apps) {
-                jw_key(w, "apps");
+                JW_KEY(w, "apps");
                 jw_arr_open(w);
                 for (size_t i = 0; i < it->ep.n_apps; i++)
                         jw_str(w, it->ep.apps[i]);
                 jw_arr_close(w);
         }
         if (it->ep.label && *it->ep.label)
-                jw_kstr(w, "label", it->ep.label);
+                JW_KSTR(w, "label", it->ep.label);
         if (with_conns && it->n_conns) {
-                jw_key(w, "connections");
+                JW_KEY(w, "connections");
                 jw_arr_open(w);
                 for (size_t i = 0; i < it->n_conns; i++) {
                         const struct pb_conn *c = it->conns[i];
                         if (it->slot)
-                                ref_write(w, c->ref.plug_snap, "plug", c->ref.plug);
+                                ref_write(w, c->ref.plug_snap, false, c->ref.plug);
                         else
-                                ref_write(w, c->ref.slot_snap, "slot", c->ref.slot);
+                                ref_write(w, c->ref.slot_snap, true, c->ref.slot);
                 }
                 jw_arr_close(w);
         }
@@ -299,7 +344,7 @@ char *pb_model_connections_text(const struct pb_model *m, const char *snap, cons
         struct jw w;
         jw_init(&w);
         jw_obj_open(&w);
-        jw_key(&w, "established");
+        JW_KEY(&w, "established");
         jw_arr_open(&w);
         for (size_t i = 0; i < l.n_active; i++)
                 if (conn_matches(l.active[i], snap, iface))
@@ -312,16 +357,16 @@ char *pb_model_connections_text(const struct pb_model *m, const char *snap, cons
                         u[nu++] = &m->conns[i];
         if (nu) {
                 qsort(u, nu, sizeof(*u), cmp_conn_ptr);
-                jw_key(&w, "undesired");
+                JW_KEY(&w, "undesired");
                 jw_arr_open(&w);
                 for (size_t i = 0; i < nu; i++)
                         conn_write(&w, u[i], true);
                 jw_arr_close(&w);
         }
         free(u);
-        jw_key(&w, "plugs");
+        JW_KEY(&w, "plugs");
         items_write(&w, l.plugs, l.n_plugs, snap, iface, all);
-        jw_key(&w, "slots");
+        JW_KEY(&w, "slots");
         items_write(&w, l.slots, l.n_slots, snap, iface, all);
         jw_obj_close(&w);
         listing_free(&l);
@@ -375,9 +420,9 @@ char *pb_model_interfaces_text(const struct pb_model *m, const struct pb_interfa
         if (legacy) {
                 /* The legacy form: every plug and slot with its connections. */
                 jw_obj_open(&w);
-                jw_key(&w, "plugs");
+                JW_KEY(&w, "plugs");
                 items_write(&w, l.plugs, l.n_plugs, NULL, NULL, true);
-                jw_key(&w, "slots");
+                JW_KEY(&w, "slots");
                 items_write(&w, l.slots, l.n_slots, NULL, NULL, true);
                 jw_obj_close(&w);
         } else {
@@ -392,10 +437,10 @@ char *pb_model_interfaces_text(const struct pb_model *m, const struct pb_interfa
                         if (connected && !any)
                                 continue;
                         jw_obj_open(&w);
-                        jw_kstr(&w, "name", f->name);
-                        jw_kstr(&w, "summary", f->summary);
+                        JW_KSTR(&w, "name", f->name);
+                        JW_KSTR(&w, "summary", f->summary);
                         if (q->doc && *f->doc_url)
-                                jw_kstr(&w, "doc-url", f->doc_url);
+                                JW_KSTR(&w, "doc-url", f->doc_url);
                         if (q->doc) { /* Plugboard's addition: what it grants, in technical terms.
                                        */
                                 json_object *lines = pb_interface_grant_lines(f);

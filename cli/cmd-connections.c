@@ -23,17 +23,21 @@ static bool is_system(const char *s)
         return s && (strcmp(s, "core") == 0 || strcmp(s, "snapd") == 0 || strcmp(s, "system") == 0);
 }
 
-/* "snap:name", or ":name" for the system snap. */
+/* "snap:name", or ":name" for the system snap; one allocation, no
+ * intermediate copies (10,000 rows). */
 static char *endpoint(const struct pb_jdoc *d, size_t obj, const char *namekey)
 {
-        char *snap = pb_jstrdup(d, pb_jget(d, obj, "snap"));
-        char *name = pb_jstrdup(d, pb_jget(d, obj, namekey));
-        char *out = NULL;
-        if (asprintf(&out, "%s:%s", is_system(snap) ? "" : (snap ? snap : ""), name ? name : "") <
-            0)
-                out = NULL;
-        free(snap);
-        free(name);
+        size_t si = pb_jget(d, obj, "snap"), ni = pb_jget(d, obj, namekey);
+        char *out = malloc(pb_jrawlen(d, si) + pb_jrawlen(d, ni) + 2);
+        if (!out)
+                return NULL;
+        size_t n = pb_jdecode(d, si, out);
+        out[n] = '\0';
+        if (is_system(out))
+                n = 0;
+        out[n++] = ':';
+        n += pb_jdecode(d, ni, out + n);
+        out[n] = '\0';
         return out;
 }
 

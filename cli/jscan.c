@@ -34,9 +34,11 @@ static size_t push(struct parser *p, enum pb_jtype t, size_t start)
 
 static void ws(struct parser *p)
 {
-        while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' ||
-                                   p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
-                p->pos++;
+        const char *s = p->s;
+        size_t pos = p->pos, len = p->len;
+        while (pos < len && (s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' || s[pos] == '\r'))
+                pos++;
+        p->pos = pos;
 }
 
 /* A string character that needs no attention: not '"', '\\' or a control
@@ -44,6 +46,16 @@ static void ws(struct parser *p)
 static inline bool is_plain(unsigned char c)
 {
         return c >= 0x20 && c != '"' && c != '\\';
+}
+
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+/* Whether any of 8 bytes may be '"', '\\' or a control character (exact
+ * for "none"): strings are skipped 8 bytes at a time. */
+static inline bool special8(uint64_t x)
+{
+        uint64_t q = x ^ (ONES * '"'), b = x ^ (ONES * '\\');
+        return (((x - ONES * 0x20) & ~x) | ((q - ONES) & ~q) | ((b - ONES) & ~b)) & HIGHS;
 }
 
 static const bool primchar[256] = {
@@ -56,11 +68,21 @@ static int string(struct parser *p)
 {
         /* at the opening quote */
         size_t start = ++p->pos;
-        while (p->pos < p->len) {
-                /* fast path: plain characters (most of a listing) */
-                while (p->pos < p->len && is_plain((unsigned char)p->s[p->pos]))
-                        p->pos++;
-                if (p->pos >= p->len)
+        const char *s = p->s;
+        size_t len = p->len;
+        while (p->pos < len) {
+                /* fast path: plain characters (most of a listing), kept in a
+                 * local: p->pos would be reloaded after every store */
+                size_t pos = p->pos;
+                for (uint64_t x; pos + 8 <= len; pos += 8) {
+                        memcpy(&x, s + pos, 8);
+                        if (special8(x))
+                                break;
+                }
+                while (pos < len && is_plain((unsigned char)s[pos]))
+                        pos++;
+                p->pos = pos;
+                if (pos >= len)
                         break;
                 unsigned char c = (unsigned char)p->s[p->pos];
                 if (c == '"') {
@@ -276,14 +298,37 @@ static size_t utf8(char *o, unsigned cp)
         return 4;
 }
 
+static bool is_str(const struct pb_jdoc *d, size_t i)
+{
+        return i && i < d->n && d->tok[i].type == PB_J_STRING;
+}
+
+size_t pb_jrawlen(const struct pb_jdoc *d, size_t i)
+{
+        return is_str(d, i) ? d->tok[i].end - d->tok[i].start : 0;
+}
+
 char *pb_jstrdup(const struct pb_jdoc *d, size_t i)
 {
-        if (i == 0 || i >= d->n || d->tok[i].type != PB_J_STRING)
+        if (!is_str(d, i))
                 return NULL;
+        char *out = malloc(pb_jrawlen(d, i) + 1);
+        if (out)
+                out[pb_jdecode(d, i, out)] = '\0';
+        return out;
+}
+
+size_t pb_jdecode(const struct pb_jdoc *d, size_t i, char *out)
+{
+        if (!is_str(d, i))
+                return 0;
         const char *s = d->text + d->tok[i].start, *e = d->text + d->tok[i].end;
-        char *out = malloc((size_t)(e - s) + 1), *o = out;
-        if (!out)
-                return NULL;
+        char *o = out;
+        const char *bs = memchr(s, '\\', (size_t)(e - s));
+        if (!bs) { /* the common case: nothing to decode */
+                memcpy(out, s, (size_t)(e - s));
+                return (size_t)(e - s);
+        }
         while (s < e) {
                 if (*s != '\\') {
                         *o++ = *s++;
@@ -326,8 +371,7 @@ char *pb_jstrdup(const struct pb_jdoc *d, size_t i)
                 }
                 s++;
         }
-        *o = '\0';
-        return out;
+        return (size_t)(o - out);
 }
 
 bool pb_jtrue(const struct pb_jdoc *d, size_t i)

@@ -45,5 +45,10 @@ static inline size_t pb_jnext(const struct pb_jdoc *d, size_t i)
 }
 /* The decoded string of token i (NULL if not a string); malloc'd. */
 char *pb_jstrdup(const struct pb_jdoc *d, size_t i);
+/* The text length of string token i (an upper bound of its decoded length;
+ * 0 if not a string), and its decoded bytes written to out (no NUL added;
+ * returns their number). No allocation: for building cells in place. */
+size_t pb_jrawlen(const struct pb_jdoc *d, size_t i);
+size_t pb_jdecode(const struct pb_jdoc *d, size_t i, char *out);
 /* Whether token i is the primitive `true`. */
 bool pb_jtrue(const struct pb_jdoc *d, size_t i);

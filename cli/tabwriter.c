@@ -6,7 +6,8 @@
 #include <string.h>
 
 struct line {
-        char **cells; /* the last one is the text after the last tab */
+        char **cells;  /* the last one is the text after the last tab */
+        size_t *width; /* of each cell, in runes (computed once) */
         size_t n;
 };
 
@@ -17,6 +18,8 @@ struct pb_tw {
         char *pending; /* text of the current, unterminated line */
         size_t *widths;
         size_t n_widths;
+        char *out; /* the laid-out text, written with one fwrite */
+        size_t out_len, out_cap;
 };
 
 struct pb_tw *pb_tw_new(int minwidth, int padding)
@@ -40,6 +43,11 @@ static size_t runes(const char *s)
 
 static void append_line(struct pb_tw *tw, struct line l)
 {
+        l.width = malloc((l.n + 1) * sizeof(*l.width));
+        if (!l.width)
+                abort();
+        for (size_t j = 0; j < l.n; j++)
+                l.width[j] = runes(l.cells[j]);
         if (tw->n_lines == tw->cap_lines) {
                 size_t ncap = tw->cap_lines ? tw->cap_lines * 2 : 64;
                 struct line *nl = realloc(tw->lines, ncap * sizeof(*nl));
@@ -102,41 +110,56 @@ void pb_tw_printf(struct pb_tw *tw, const char *fmt, ...)
         free(all);
 }
 
-static void write_lines(struct pb_tw *tw, FILE *f, size_t from, size_t to)
+static void out_put(struct pb_tw *tw, const char *s, size_t n)
 {
+        if (tw->out_len + n > tw->out_cap) {
+                size_t ncap = tw->out_cap ? tw->out_cap : 1 << 16;
+                while (ncap < tw->out_len + n)
+                        ncap *= 2;
+                char *p = realloc(tw->out, ncap);
+                if (!p)
+                        abort();
+                tw->out = p;
+                tw->out_cap = ncap;
+        }
+        memcpy(tw->out + tw->out_len, s, n);
+        tw->out_len += n;
+}
+
+static void write_lines(struct pb_tw *tw, size_t from, size_t to)
+{
+        static const char spaces[] = "                                ";
         for (size_t i = from; i < to; i++) {
                 const struct line *l = &tw->lines[i];
                 for (size_t j = 0; j < l->n; j++) {
-                        fputs(l->cells[j], f);
+                        out_put(tw, l->cells[j], strlen(l->cells[j]));
                         if (j + 1 < l->n && j < tw->n_widths) {
-                                static const char spaces[] = "                                ";
-                                size_t w = runes(l->cells[j]);
-                                while (w < tw->widths[j]) {
+                                for (size_t w = l->width[j]; w < tw->widths[j];) {
                                         size_t k = tw->widths[j] - w;
                                         if (k > sizeof(spaces) - 1)
                                                 k = sizeof(spaces) - 1;
-                                        fwrite(spaces, 1, k, f);
+                                        out_put(tw, spaces, k);
                                         w += k;
                                 }
                         }
                 }
-                fputc('\n', f);
+                out_put(tw, "\n", 1);
         }
 }
 
 /* Lay out column `col` of lines [from, to), then the columns right of it, one
  * block of consecutive lines having the column at a time. */
-static void format(struct pb_tw *tw, FILE *f, size_t from, size_t to, size_t col)
+static void format(struct pb_tw *tw, size_t from, size_t to, size_t col)
 {
         size_t start = from;
         for (size_t i = from; i < to; i++) {
                 if (col + 1 >= tw->lines[i].n)
                         continue;
                 /* Lines before the block are done with the widths so far. */
-                write_lines(tw, f, start, i);
+                write_lines(tw, start, i);
                 size_t width = (size_t)tw->minwidth, j = i;
                 for (; j < to && col + 1 < tw->lines[j].n; j++) {
-                        size_t w = runes(tw->lines[j].cells[col]) + (size_t)tw->padding;
+                        size_t w = tw->lines[j].width[col] + (size_t)tw->padding;
                         if (w > width)
                                 width = w;
                 }
@@ -146,12 +169,12 @@ static void format(struct pb_tw *tw, FILE *f, size_t from, size_t to, size_t col
                 tw->widths = nw;
                 tw->widths[col] = width;
                 tw->n_widths = col + 1;
-                format(tw, f, i, j, col + 1);
+                format(tw, i, j, col + 1);
                 tw->n_widths = col;
                 start = j;
                 i = j - 1;
         }
-        write_lines(tw, f, start, to);
+        write_lines(tw, start, to);
 }
 
 void pb_tw_flush(struct pb_tw *tw, FILE *f)
@@ -160,7 +183,9 @@ void pb_tw_flush(struct pb_tw *tw, FILE *f)
                 pb_tw_printf(tw, "\n");
         }
         tw->n_widths = 0;
-        format(tw, f, 0, tw->n_lines, 0);
+        format(tw, 0, tw->n_lines, 0);
+        if (tw->out_len)
+                fwrite(tw->out, 1, tw->out_len, f);
         pb_tw_free(tw);
 }
 
@@ -172,9 +197,11 @@ void pb_tw_free(struct pb_tw *tw)
                 for (size_t j = 0; j < tw->lines[i].n; j++)
                         free(tw->lines[i].cells[j]);
                 free(tw->lines[i].cells);
+                free(tw->lines[i].width);
         }
         free(tw->lines);
         free(tw->pending);
         free(tw->widths);
+        free(tw->out);
         free(tw);
 }

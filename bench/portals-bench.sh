@@ -14,6 +14,10 @@
 # memfd, socat with the client's SHM disabled - it fails otherwise - and the
 # proxy with a default client); revocation latency of a recording (publish
 # time as measured by the harness, and until parec has exited).
+#
+# Environment: PB_BENCH_BASE=OTHER_BUILD_DIR adds the path "proxy-base", the
+# same untrusted proxy from another build (A/B of a change within one run);
+# PB_BENCH_ONLY=x11 skips PulseAudio.
 set -euo pipefail
 B=$(realpath "${1:-build}")
 ROUNDS=${2:-3}
@@ -27,12 +31,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+HARNESS_BIN="$B/portals/pb-portal-harness"
 # A harness driven through a FIFO (bash allows one coprocess at a time).
 # start_harness NAME ARGS...; then hcmd NAME "line" prints the reply line.
 start_harness() {
 	local name=$1; shift
 	mkfifo "$W/$name.in"
-	"$B/portals/pb-portal-harness" "$@" < "$W/$name.in" > "$W/$name.out" 2>"$W/$name.err" &
+	local bin=$HARNESS_BIN
+	HARNESS_BIN="$B/portals/pb-portal-harness"
+	"$bin" "$@" < "$W/$name.in" > "$W/$name.out" 2>"$W/$name.err" &
 	PIDS+=($!)
 	eval "exec {${name}_fd}>\"\$W/\$name.in\""
 	for _ in $(seq 300); do grep -q '^ready$' "$W/$name.out" 2>/dev/null && return 0; sleep 0.05; done
@@ -67,6 +74,10 @@ start_harness XH --x11 "$W/x-proxy" ":$N" "$W/xauth" "$W/x-sandbox.xauth" --gran
 # of checking an untrusted client's requests (SECURITY extension).
 start_harness XT --x11 "$W/x-proxyt" ":$N" "$W/xauth" "$W/x-sandboxt.xauth" --trusted \
 	--grants x11
+if [ -n "${PB_BENCH_BASE:-}" ]; then
+	HARNESS_BIN="$(realpath "$PB_BENCH_BASE")/portals/pb-portal-harness"
+	start_harness XB --x11 "$W/x-proxyb" ":$N" "$W/xauth" "$W/x-sandboxb.xauth" --grants x11
+fi
 XAUTHORITY="$W/xauth" xauth -f "$W/xauth-untrusted" generate ":$N" . untrusted timeout 0 \
 	>/dev/null 2>&1
 XAUTHORITY="$W/xauth-untrusted" xauth add :0 . \
@@ -82,11 +93,15 @@ xrun() { # SOCKET AUTHFILE
 		DISPLAY=:0 XAUTHORITY="$2" exec "$3" 7' sh "$1" "$2" "$B/bench/xrtt" "$W/x-bind"
 }
 PATHS="direct socat proxy direct-untrusted proxy-trusted"
+[ -n "${PB_BENCH_BASE:-}" ] && PATHS="$PATHS proxy-base"
 for p in $PATHS; do : > "$W/x-$p.txt"; done
 for _ in $(seq "$ROUNDS"); do
 	xrun /tmp/.X11-unix/X"$N" "$W/xauth" >> "$W/x-direct.txt"
 	xrun "$W/x-socat" "$W/xauth" >> "$W/x-socat.txt"
 	xrun "$W/x-proxy" "$W/x-sandbox.xauth" >> "$W/x-proxy.txt"
+	if [ -n "${PB_BENCH_BASE:-}" ]; then
+		xrun "$W/x-proxyb" "$W/x-sandboxb.xauth" >> "$W/x-proxy-base.txt"
+	fi
 	xrun /tmp/.X11-unix/X"$N" "$W/xauth-untrusted" >> "$W/x-direct-untrusted.txt"
 	xrun "$W/x-proxyt" "$W/x-sandboxt.xauth" >> "$W/x-proxy-trusted.txt"
 done
@@ -99,7 +114,8 @@ for p in $PATHS; do
 done
 d_rtt=$(field "$W/x-direct.txt" rtt_us); d_put=$(field "$W/x-direct.txt" put_MBps)
 d_get=$(field "$W/x-direct.txt" get_MBps)
-for p in socat proxy proxy-trusted; do
+for p in ${PATHS#direct }; do
+	[ "$p" = direct-untrusted ] && continue
 	awk -v p="$p" -v r="$(field "$W/x-$p.txt" rtt_us)" -v pu="$(field "$W/x-$p.txt" put_MBps)" \
 		-v g="$(field "$W/x-$p.txt" get_MBps)" -v dr="$d_rtt" -v dp="$d_put" -v dg="$d_get" \
 		'BEGIN {printf "ratio %-13s round trip %.2fx direct, PutImage %.2fx, GetImage %.2fx\n",
@@ -107,6 +123,7 @@ for p in socat proxy proxy-trusted; do
 done
 
 # ---------------------------------------------------------------- PulseAudio
+[ "${PB_BENCH_ONLY:-}" = x11 ] && exit 0
 mkdir -p "$W/pa/home" "$W/pa/run" "$W/pa/state"
 HOME="$W/pa/home" PULSE_RUNTIME_PATH="$W/pa/run" PULSE_STATE_PATH="$W/pa/state" \
 	pulseaudio -n --daemonize=no --exit-idle-time=-1 --disallow-exit --use-pid-file=no \

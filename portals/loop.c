@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -161,6 +162,13 @@ static void *loop_thread(void *arg)
 {
         struct pb_loop *l = arg;
         struct epoll_event evs[64];
+        /* splice(2) into a socket whose peer is gone raises SIGPIPE (it has
+         * no MSG_NOSIGNAL); the signal is sent to this thread, so blocking it
+         * here keeps it from killing the process. See pb_sock_eat_sigpipe. */
+        sigset_t pipe_set;
+        sigemptyset(&pipe_set);
+        sigaddset(&pipe_set, SIGPIPE);
+        pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
         for (;;) {
                 int n = epoll_wait(l->epfd, evs, PB_ARRAY_SIZE(evs), -1);
                 if (n < 0) {

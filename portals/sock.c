@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "sock.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -73,4 +76,19 @@ int pb_sock_connect_as(const char *path, uid_t uid, gid_t gid)
         syscall(SYS_setfsuid, old_uid);
         syscall(SYS_setfsgid, old_gid);
         return r;
+}
+
+void pb_sock_eat_sigpipe(void)
+{
+        sigset_t set, blocked;
+        sigemptyset(&set);
+        sigaddset(&set, SIGPIPE);
+        /* Only when blocked: otherwise the signal was already delivered. */
+        if (pthread_sigmask(SIG_BLOCK, NULL, &blocked) != 0 || !sigismember(&blocked, SIGPIPE))
+                return;
+        const struct timespec zero = {0, 0};
+        int saved = errno;
+        while (sigtimedwait(&set, NULL, &zero) == SIGPIPE)
+                ;
+        errno = saved;
 }

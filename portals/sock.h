@@ -20,3 +20,7 @@ int pb_sock_connect(const char *path);
  * a user can never make the broker reach a socket the user could not reach
  * (PULSE_SERVER=unix:/run/docker.sock). uid (uid_t)-1: as pb_sock_connect. */
 int pb_sock_connect_as(const char *path, uid_t uid, gid_t gid);
+/* After a splice(2) into a socket failed with EPIPE on a thread that blocks
+ * SIGPIPE (the portals' loop thread): consumes the SIGPIPE the kernel queued
+ * to this thread, so it neither stays pending nor reaches a later unblock. */
+void pb_sock_eat_sigpipe(void);

@@ -3,10 +3,11 @@
  * X11 portal: cookie check and swap at connection setup, then a byte pipe.
  *
  * Bounded memory: before the cookie is checked a connection holds only its
- * setup bytes (<= PB_X11_SETUP_MAX); afterwards one buffer of BUF_SIZE per
- * direction, allocated on first use. A direction stops reading while its
- * buffer is full (backpressure), so a client that never reads its replies
- * only stalls itself. Connections per proxy are capped.
+ * setup bytes (<= PB_X11_SETUP_MAX); afterwards one kernel pipe per
+ * direction (<= PIPE_SIZE, filled only by splice from the socket). A
+ * direction reads only while its pipe is empty (backpressure), so a client
+ * that never reads its replies only stalls itself. Connections per proxy are
+ * capped.
  */
 #include "x11.h"
 
@@ -31,15 +32,23 @@
 
 extern char **environ;
 
-#define BUF_SIZE          (256u * 1024)
+#define SETUP_OUT_MAX     (2 * PB_X11_SETUP_MAX)
 #define DEFAULT_MAX_CONNS 32
 #define SNDBUF_SIZE       (512 * 1024)
+#define PIPE_SIZE         (1024 * 1024)
 
 struct xconn;
 
+/* One direction of the byte pipe. After setup the bytes move with splice(2)
+ * through a kernel pipe: socket -> pipe -> peer socket, without a copy
+ * through user space (the X server's and the client's copies are the only
+ * ones left), and without a user-space buffer. The only user-space bytes
+ * are the rewritten setup request, sent once before the pipe starts. */
 struct dir {
-        uint8_t *buf;
+        uint8_t *buf; /* pending setup bytes (client side only), then NULL */
         size_t start, end;
+        int pipe[2];  /* [0] read end, [1] write end; -1 before setup */
+        size_t piped; /* bytes in the pipe, not yet written to the peer */
 };
 
 struct xside {
@@ -79,11 +88,21 @@ static bool granted(struct pb_x11 *x)
         return x->grants && pb_grants_service(x->grants, PB_SERVICE_X11);
 }
 
+static void dir_free(struct dir *d)
+{
+        free(d->buf);
+        d->buf = NULL;
+        for (int i = 0; i < 2; i++)
+                if (d->pipe[i] >= 0)
+                        close(d->pipe[i]);
+        d->pipe[0] = d->pipe[1] = -1;
+}
+
 static void xconn_free(void *data)
 {
         struct xconn *c = data;
-        free(c->client.in.buf);
-        free(c->server.in.buf);
+        dir_free(&c->client.in);
+        dir_free(&c->server.in);
         free(c);
 }
 
@@ -112,45 +131,67 @@ static struct xside *xpeer(struct xside *s)
         return s == &s->conn->client ? &s->conn->server : &s->conn->client;
 }
 
-/* Writes s->in to the peer. <0 on a fatal error. */
+static bool dir_pending(const struct dir *d)
+{
+        return d->start < d->end || d->piped > 0;
+}
+
+/* Writes s->in (setup bytes first, then the pipe) to the peer. <0 on a
+ * fatal error. */
 static int pump_out(struct xside *s)
 {
         struct dir *d = &s->in;
+        int out = xpeer(s)->w.fd;
         while (d->start < d->end) {
-                ssize_t w = send(xpeer(s)->w.fd, d->buf + d->start, d->end - d->start,
-                                 MSG_NOSIGNAL | MSG_DONTWAIT);
+                ssize_t w =
+                    send(out, d->buf + d->start, d->end - d->start, MSG_NOSIGNAL | MSG_DONTWAIT);
                 if (w < 0)
                         return errno == EAGAIN || errno == EINTR ? 0 : -errno;
                 d->start += (size_t)w;
         }
-        d->start = d->end = 0;
+        if (d->buf) {
+                free(d->buf);
+                d->buf = NULL;
+                d->start = d->end = 0;
+        }
+        while (d->piped > 0) {
+                ssize_t w = splice(d->pipe[0], NULL, out, NULL, d->piped,
+                                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+                if (w < 0 && errno == EPIPE) {
+                        pb_sock_eat_sigpipe(); /* splice has no MSG_NOSIGNAL */
+                        return -EPIPE;
+                }
+                if (w < 0)
+                        return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+                if (w == 0)
+                        return -EIO; /* cannot happen: the pipe holds data */
+                d->piped -= (size_t)w;
+        }
         return 0;
 }
 
-/* Reads from s while its buffer has room, forwarding as it goes. */
+/* Moves what s has to say into its pipe while the pipe is empty, forwarding
+ * as it goes. Reading only into an empty pipe means the pipe always has room
+ * (its capacity counts pages, not bytes, so a partly filled one might not). */
 static int pump_in(struct xside *s)
 {
         struct dir *d = &s->in;
-        if (!d->buf && !(d->buf = malloc(BUF_SIZE)))
-                return -ENOMEM;
         /* A few rounds at most: other connections get their turn. */
-        for (int round = 0; round < 8 && d->end < BUF_SIZE; round++) {
-                size_t space = BUF_SIZE - d->end;
-                ssize_t n = recv(s->w.fd, d->buf + d->end, space, MSG_DONTWAIT);
+        for (int round = 0; round < 8 && !dir_pending(d); round++) {
+                ssize_t n = splice(s->w.fd, NULL, d->pipe[1], NULL, PIPE_SIZE,
+                                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
                 if (n < 0)
                         return errno == EAGAIN || errno == EINTR ? 0 : -errno;
                 if (n == 0)
                         return -EPIPE;
-                d->end += (size_t)n;
+                d->piped = (size_t)n;
                 int r = pump_out(s);
                 if (r < 0)
                         return r;
-                if (d->end != 0)
-                        break; /* the peer is full: wait for EPOLLOUT */
                 /* A short read drained the socket; epoll is level-triggered,
-                 * so skip the recv that would only say EAGAIN (one syscall
+                 * so skip the splice that would only say EAGAIN (one syscall
                  * less per message: it shows in the round trip). */
-                if ((size_t)n < space)
+                if ((size_t)n < PIPE_SIZE / 2)
                         break;
         }
         return 0;
@@ -164,9 +205,9 @@ static void update(struct xconn *c)
         for (int i = 0; i < 2; i++) {
                 struct xside *s = sides[i];
                 uint32_t ev = 0;
-                if (s->in.end < BUF_SIZE && s->in.start == 0)
+                if (!dir_pending(&s->in))
                         ev |= EPOLLIN;
-                if (xpeer(s)->in.start < xpeer(s)->in.end)
+                if (dir_pending(&xpeer(s)->in))
                         ev |= EPOLLOUT;
                 if (pb_loop_mod(c->proxy->loop, &s->w, ev) < 0)
                         xconn_close(c, "epoll_ctl failed");
@@ -201,6 +242,16 @@ static void big_sndbuf(int fd)
                 (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 }
 
+static int dir_pipe(struct dir *d)
+{
+        if (pipe2(d->pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+                return -errno;
+        /* Room for a whole socket queue per splice; failure only means
+         * smaller steps. */
+        (void)fcntl(d->pipe[1], F_SETPIPE_SZ, PIPE_SIZE);
+        return 0;
+}
+
 /* The client's setup request is complete and its cookie checked: connect
  * upstream with the SECURITY-generated authorization instead. */
 static int start_pipe(struct xconn *c, const struct pb_x11_setup *s)
@@ -214,12 +265,13 @@ static int start_pipe(struct xconn *c, const struct pb_x11_setup *s)
                 return up;
         }
         struct dir *d = &c->client.in;
-        if (!(d->buf = malloc(BUF_SIZE))) {
+        if (!(d->buf = malloc(SETUP_OUT_MAX)) || dir_pipe(&c->client.in) < 0 ||
+            dir_pipe(&c->server.in) < 0) {
                 close(up);
-                return -ENOMEM;
+                return -ENOMEM; /* the pipes and buffer go with the connection */
         }
         const char *name = PB_X11_AUTH_NAME;
-        d->end = pb_x11_setup_build(d->buf, BUF_SIZE, s, (const uint8_t *)name,
+        d->end = pb_x11_setup_build(d->buf, SETUP_OUT_MAX, s, (const uint8_t *)name,
                                     (uint16_t)strlen(name), x->up_data, x->up_len);
         /* Requests the client pipelined after its setup follow unchanged. */
         size_t extra = c->setup_len - s->total;
@@ -315,6 +367,8 @@ static void listen_event(struct pb_loop_watch *w, uint32_t events)
                 c->client.conn = c->server.conn = c;
                 c->server.w.fd = -1;
                 c->server.w.dead = true; /* until connected upstream */
+                c->client.in.pipe[0] = c->client.in.pipe[1] = -1;
+                c->server.in.pipe[0] = c->server.in.pipe[1] = -1;
                 c->next = x->conns;
                 if (x->conns)
                         x->conns->prev = c;

@@ -84,13 +84,14 @@ XAUTHORITY="$W/xauth-untrusted" xauth add :0 . \
 	"$(XAUTHORITY="$W/xauth-untrusted" xauth list ":$N" | awk '{print $3}')"
 for _ in $(seq 50); do [ -S "$W/x-socat" ] && break; sleep 0.1; done
 
-xrun() { # SOCKET AUTHFILE
+xrun() { # SOCKET AUTHFILE [XRTT_ROUNDS]
 	# The socket is first bound aside: it may itself live in /tmp/.X11-unix.
 	: > "$W/x-bind"
 	unshare -m --propagation private sh -c '
 		mount --bind "$1" "$4" && mount -t tmpfs pbbench /tmp/.X11-unix &&
 		: > /tmp/.X11-unix/X0 && mount --bind "$4" /tmp/.X11-unix/X0 &&
-		DISPLAY=:0 XAUTHORITY="$2" exec "$3" 7' sh "$1" "$2" "$B/bench/xrtt" "$W/x-bind"
+		DISPLAY=:0 XAUTHORITY="$2" exec "$3" "$5"' sh "$1" "$2" "$B/bench/xrtt" "$W/x-bind" \
+		"${3:-7}"
 }
 PATHS="direct socat proxy direct-untrusted proxy-trusted"
 [ -n "${PB_BENCH_BASE:-}" ] && PATHS="$PATHS proxy-base"
@@ -121,6 +122,26 @@ for p in ${PATHS#direct }; do
 		'BEGIN {printf "ratio %-13s round trip %.2fx direct, PutImage %.2fx, GetImage %.2fx\n",
 			p, r/dr, pu/dp, g/dg}'
 done
+
+
+echo
+echo "X11 revocation with a busy client (5 runs): publish time | until the client exited"
+: > "$W/xrevoke.txt"
+for _ in 1 2 3 4 5; do
+	hcmd XH "grants x11" >/dev/null
+	xrun "$W/x-proxy" "$W/x-sandbox.xauth" 1000 >/dev/null 2>&1 &
+	cl=$!
+	for _ in $(seq 500); do [ "$(hcmd XH count | awk '{print $3}')" = 1 ] && break; sleep 0.01; done
+	sleep 0.2 # let it get into its XSync / image loop
+	t0=$(date +%s%N)
+	us=$(hcmd XH "grants none" | awk '{print $2}')
+	conns=$(hcmd XH count | awk '{print $3}')
+	wait "$cl" || true
+	t1=$(date +%s%N)
+	echo "$us $(( (t1 - t0) / 1000 )) $conns" >> "$W/xrevoke.txt"
+done
+awk '{printf "  %.2f ms | %.2f ms (connections left after publish: %d)\n", $1/1000, $2/1000, $3}' \
+	"$W/xrevoke.txt"
 
 # ---------------------------------------------------------------- PulseAudio
 [ "${PB_BENCH_ONLY:-}" = x11 ] && exit 0

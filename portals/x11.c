@@ -3,11 +3,11 @@
  * X11 portal: cookie check and swap at connection setup, then a byte pipe.
  *
  * Bounded memory: before the cookie is checked a connection holds only its
- * setup bytes (<= PB_X11_SETUP_MAX); afterwards one kernel pipe per
- * direction (<= PIPE_SIZE, filled only by splice from the socket). A
- * direction reads only while its pipe is empty (backpressure), so a client
- * that never reads its replies only stalls itself. Connections per proxy are
- * capped.
+ * setup bytes (<= PB_X11_SETUP_MAX); afterwards per direction a small buffer
+ * (SMALL_SIZE) and a kernel pipe (<= PIPE_SIZE, filled only by splice from
+ * the socket). A direction reads only while nothing of it is pending
+ * (backpressure), so a client that never reads its replies only stalls
+ * itself. Connections per proxy are capped.
  */
 #include "x11.h"
 
@@ -32,20 +32,24 @@
 
 extern char **environ;
 
-#define SETUP_OUT_MAX     (2 * PB_X11_SETUP_MAX)
+#define SMALL_SIZE (16u * 1024)
+/* The rewritten setup plus what the client pipelined after it. */
+_Static_assert(SMALL_SIZE >= 2 * PB_X11_SETUP_MAX, "setup does not fit the buffer");
 #define DEFAULT_MAX_CONNS 32
 #define SNDBUF_SIZE       (512 * 1024)
 #define PIPE_SIZE         (1024 * 1024)
 
 struct xconn;
 
-/* One direction of the byte pipe. After setup the bytes move with splice(2)
- * through a kernel pipe: socket -> pipe -> peer socket, without a copy
- * through user space (the X server's and the client's copies are the only
- * ones left), and without a user-space buffer. The only user-space bytes
- * are the rewritten setup request, sent once before the pipe starts. */
+/* One direction of the byte pipe. Small messages (requests, replies,
+ * events: the round trip) go through a small user-space buffer with one
+ * recv and one send, the cheapest path for a few bytes. When a read fills
+ * that buffer more is queued (an image), and the rest moves with splice(2)
+ * through a kernel pipe: socket -> pipe -> peer socket, no copy through user
+ * space, so only the X server's and the client's own copies remain. The
+ * buffer also carries the rewritten setup request. */
 struct dir {
-        uint8_t *buf; /* pending setup bytes (client side only), then NULL */
+        uint8_t *buf; /* SMALL_SIZE bytes */
         size_t start, end;
         int pipe[2];  /* [0] read end, [1] write end; -1 before setup */
         size_t piped; /* bytes in the pipe, not yet written to the peer */
@@ -149,11 +153,7 @@ static int pump_out(struct xside *s)
                         return errno == EAGAIN || errno == EINTR ? 0 : -errno;
                 d->start += (size_t)w;
         }
-        if (d->buf) {
-                free(d->buf);
-                d->buf = NULL;
-                d->start = d->end = 0;
-        }
+        d->start = d->end = 0;
         while (d->piped > 0) {
                 ssize_t w = splice(d->pipe[0], NULL, out, NULL, d->piped,
                                    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
@@ -170,29 +170,37 @@ static int pump_out(struct xside *s)
         return 0;
 }
 
-/* Moves what s has to say into its pipe while the pipe is empty, forwarding
- * as it goes. Reading only into an empty pipe means the pipe always has room
- * (its capacity counts pages, not bytes, so a partly filled one might not). */
+/* Reads what s has to say while nothing of it is pending, forwarding as it
+ * goes: first into the small buffer, then, if that filled up, into the pipe.
+ * Reading only into an empty pipe means the pipe always has room (its
+ * capacity counts pages, not bytes, so a partly filled one might not). */
 static int pump_in(struct xside *s)
 {
         struct dir *d = &s->in;
+        bool bulk = false;
         /* A few rounds at most: other connections get their turn. */
         for (int round = 0; round < 8 && !dir_pending(d); round++) {
-                ssize_t n = splice(s->w.fd, NULL, d->pipe[1], NULL, PIPE_SIZE,
-                                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+                size_t want = bulk ? PIPE_SIZE : SMALL_SIZE;
+                ssize_t n = bulk ? splice(s->w.fd, NULL, d->pipe[1], NULL, want,
+                                          SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
+                                 : recv(s->w.fd, d->buf, want, MSG_DONTWAIT);
                 if (n < 0)
                         return errno == EAGAIN || errno == EINTR ? 0 : -errno;
                 if (n == 0)
                         return -EPIPE;
-                d->piped = (size_t)n;
+                if (bulk)
+                        d->piped = (size_t)n;
+                else
+                        d->end = (size_t)n;
                 int r = pump_out(s);
                 if (r < 0)
                         return r;
                 /* A short read drained the socket; epoll is level-triggered,
-                 * so skip the splice that would only say EAGAIN (one syscall
+                 * so skip the read that would only say EAGAIN (one syscall
                  * less per message: it shows in the round trip). */
-                if ((size_t)n < PIPE_SIZE / 2)
+                if ((size_t)n < (bulk ? want / 2 : want))
                         break;
+                bulk = true;
         }
         return 0;
 }
@@ -265,13 +273,13 @@ static int start_pipe(struct xconn *c, const struct pb_x11_setup *s)
                 return up;
         }
         struct dir *d = &c->client.in;
-        if (!(d->buf = malloc(SETUP_OUT_MAX)) || dir_pipe(&c->client.in) < 0 ||
-            dir_pipe(&c->server.in) < 0) {
+        if (!(d->buf = malloc(SMALL_SIZE)) || !(c->server.in.buf = malloc(SMALL_SIZE)) ||
+            dir_pipe(&c->client.in) < 0 || dir_pipe(&c->server.in) < 0) {
                 close(up);
                 return -ENOMEM; /* the pipes and buffer go with the connection */
         }
         const char *name = PB_X11_AUTH_NAME;
-        d->end = pb_x11_setup_build(d->buf, SETUP_OUT_MAX, s, (const uint8_t *)name,
+        d->end = pb_x11_setup_build(d->buf, SMALL_SIZE, s, (const uint8_t *)name,
                                     (uint16_t)strlen(name), x->up_data, x->up_len);
         /* Requests the client pipelined after its setup follow unchanged. */
         size_t extra = c->setup_len - s->total;

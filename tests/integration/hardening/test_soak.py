@@ -248,5 +248,9 @@ def test_soak_sandboxes_hammer_views_during_connect_cycles(workdir, test_user):
         # (Under ASan, freed memory sits in its quarantine by design: RSS only
         # grows there, so memory growth is judged on the plain build, and
         # leaks by LeakSanitizer in test_leaks.py.)
-        assert end["rss_kib"] <= warm["rss_kib"] + 8192, (warm, end)
-        assert after["rss_kib"] <= warm["rss_kib"] + 8192, (warm, after)
+        # Mid-run RSS moves with the cached nodes and busy FUSE threads of
+        # every sandbox (bounded per sandbox); once the apps are gone it must
+        # be back near the level of N idle sandboxes: what a leak per cycle
+        # or per revocation would break.
+        assert end["rss_kib"] <= warm["rss_kib"] + 8192 + 256 * N, (warm, end)
+        assert after["rss_kib"] <= idle["rss_kib"] + 8192, (idle, after)

@@ -70,6 +70,11 @@ static int http(const char *method, const char *path, const char *body, long dea
         }
         size_t cap = 4096, len = 0;
         char *buf = malloc(cap);
+        if (!buf) {
+                fprintf(stderr, "error: out of memory\n");
+                close(fd);
+                return -1;
+        }
         struct timespec start;
         clock_gettime(CLOCK_MONOTONIC, &start);
         for (;;) {
@@ -110,13 +115,19 @@ static int http(const char *method, const char *path, const char *body, long dea
         buf[len] = '\0';
         int status = 0;
         char *sep = strstr(buf, "\r\n\r\n");
-        if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1 || !sep) {
+        /* Only a positive status hands a body to the caller: 0 means "timed
+         * out" to it, and a negative one an error, neither of which frees. */
+        if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1 || !sep || status <= 0) {
                 fprintf(stderr, "error: bad response from the control socket\n");
                 free(buf);
                 return -1;
         }
         *out = strdup(sep + 4);
         free(buf);
+        if (!*out) {
+                fprintf(stderr, "error: out of memory\n");
+                return -1;
+        }
         return status;
 }
 

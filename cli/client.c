@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "unix-socket.h"
 #include "client.h"
 #include "common/pb-util.h"
 #include "pb-config.h"
@@ -8,7 +9,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 
 /* A listing of 10,000 connections is a few MiB; anything beyond this is not
@@ -31,20 +31,9 @@ void pb_reply_clear(struct pb_reply *r)
 static int dial(void)
 {
         const char *path = pb_socket_path();
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        if (strlen(path) >= sizeof(sa.sun_path)) {
+        int fd = pb_unix_connect(path);
+        if (fd == -ENAMETOOLONG)
                 fprintf(stderr, "error: socket path too long: %s\n", path);
-                return -ENAMETOOLONG;
-        }
-        strcpy(sa.sun_path, path);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                int e = errno;
-                close(fd);
-                return -e;
-        }
         return fd;
 }
 

@@ -7,6 +7,7 @@
  * SO_PEERCRED. Everything after SNAP[.APP] goes to the app verbatim, dashes
  * included.
  */
+#include "unix-socket.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -18,7 +19,6 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,19 +34,7 @@ static int connect_run_socket(void)
         const char *path = getenv("PLUGBOARD_RUN_SOCKET");
         if (!path || !*path)
                 path = "/run/plugboard/run.socket";
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        if (strlen(path) >= sizeof(sa.sun_path))
-                return -ENAMETOOLONG;
-        strcpy(sa.sun_path, path);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                int e = errno;
-                close(fd);
-                return -e;
-        }
-        return fd;
+        return pb_unix_connect(path);
 }
 
 static char *request_json(const char *snap, const char *app, int argc, char **argv)

@@ -12,6 +12,9 @@
  * exits 0 when connected, 1 on timeout. The socket is
  * $SNAPPY_GLOBAL_ROOT/run/snapd-snap.socket, as for snapctl.
  */
+#include "unix-socket.h"
+
+#include <limits.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <poll.h>
@@ -19,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,20 +30,11 @@
 static int dial(void)
 {
         const char *root = getenv("SNAPPY_GLOBAL_ROOT");
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/run/snapd-snap.socket",
-                         root ? root : "");
-        if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+        char path[PATH_MAX];
+        int n = snprintf(path, sizeof(path), "%s/run/snapd-snap.socket", root ? root : "");
+        if (n < 0 || (size_t)n >= sizeof(path))
                 return -ENAMETOOLONG;
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                int e = errno;
-                close(fd);
-                return -e;
-        }
-        return fd;
+        return pb_unix_connect(path);
 }
 
 /* One request, the whole response (Connection: close). deadline_ms < 0:

@@ -22,10 +22,16 @@ def test_pipewire_pulse_playback_and_live_record_revocation(harness, pipewire, w
     env = {"PULSE_SERVER": "unix:" + sock}
     r = run_as_user(test_user, ["paplay", "--device=nullpw", tone], env)
     assert r.returncode == 0, r.stderr
-    rec = popen_as(test_user, ["parec", "--latency-msec=50", "--device=nullpw.monitor"], env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    out = os.path.join(workdir, "rec.raw")
+    with open(out, "wb") as f:
+        rec = popen_as(test_user, ["parec", "--latency-msec=50", "--device=nullpw.monitor"], env,
+                       stdout=f, stderr=subprocess.PIPE)
     try:
         wait_for(lambda: count(pipewire, "source-outputs") == 1, 15, "record stream")
+        # Live from the client's side too: the server may list the stream
+        # before its CREATE reply reached parec, and a revoke in between is
+        # (rightly) answered "Access denied", not "Entity killed".
+        wait_for(lambda: os.path.getsize(out) > 0, 15, "recorded data")
         h.publish("audio-playback")
         assert rec.wait(10) != 0
         assert "Entity killed" in rec.stderr.read().decode()

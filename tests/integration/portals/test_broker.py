@@ -5,6 +5,7 @@ a confined app whose PULSE_SERVER / DISPLAY are the portals' sockets, and
 import os
 import re
 import shutil
+import select
 import subprocess
 
 import pytest
@@ -89,9 +90,23 @@ def test_audio_through_the_broker_with_live_record_revocation(broker, app, pulse
     r = prun(broker, test_user, "parec --device=null.monitor >/dev/null", env)
     assert r.returncode != 0 and "Access denied" in r.stderr, r.stderr
     connect(broker, "audio-record", True)
-    rec = ppopen(broker, test_user, "parec --latency-msec=50 --device=null.monitor >/dev/null",
+    # The app says "live" once parec has recorded data: only then is the
+    # stream live on the client's side too (a revoke before its CREATE reply
+    # reached parec is answered "Access denied", not "Entity killed"). fd 3
+    # holds the FIFO open, so parec never writes into a reader-less pipe.
+    rec = ppopen(broker, test_user,
+                 "mkfifo /tmp/rec && exec 3<>/tmp/rec && "
+                 "{ parec --latency-msec=50 --device=null.monitor >/tmp/rec & p=$!; "
+                 "head -c 1 <&3 >/dev/null && echo live >&2; cat <&3 >/dev/null & wait $p; }",
                  env, stderr=subprocess.PIPE)
     try:
+        line = None
+        while line != "live":  # parec may warn first (no cookie file)
+            ready, _, _ = select.select([rec.stderr], [], [], 20)
+            assert ready, "parec recorded nothing"
+            line = rec.stderr.readline()
+            assert line, "the app ended before recording"
+            line = line.strip()
         wait_for(lambda: count(pulse, "source-outputs") == 1, 20, "recording upstream")
         connect(broker, "audio-record", False)
         # The CLI returned: the recording is already dead upstream.

@@ -9,7 +9,9 @@
 # run from then on).
 # CI runs `scripts/fuzz.sh 30` (8 targets: ~4.5 minutes). A long run:
 #   scripts/fuzz.sh 3600          # an hour per target
-# Env: PB_FUZZ_BUILD (default build-fuzz), PB_FUZZ_JOBS (parallel targets, 1).
+# Env: PB_FUZZ_BUILD (default build-fuzz), PB_FUZZ_JOBS (parallel targets, 1),
+# PB_FUZZ_SEED (libFuzzer -seed; CI fixes it so a run is reproducible, the long
+# documented runs leave it random).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -50,6 +52,7 @@ for t in "${targets[@]}"; do
 	# New inputs go to the scratch corpus (first dir); the tree's seed corpus
 	# is read only. -timeout: one input taking > 10 s is a hang.
 	nice -n 10 "$bdir/fuzz/fuzz-$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		${PB_FUZZ_SEED:+-seed="$PB_FUZZ_SEED"} \
 		-print_final_stats=1 -artifact_prefix="$work/$t/artifacts/" \
 		"$work/$t/corpus" "fuzz/corpus/$t" "fuzz/regressions/$t" >"$log" 2>&1
 	status=$?

@@ -86,7 +86,7 @@ fi
 # libFuzzer (clang): replay corpora + regressions, then each target for
 # PB_FUZZ_SECONDS (8 targets x 30 s by default; longer: scripts/fuzz.sh 3600).
 if [ "${PB_SKIP_FUZZ:-0}" != 1 ]; then
-	count_check "fuzz (${PB_FUZZ_SECONDS:-30} s per target)" scripts/fuzz.sh "${PB_FUZZ_SECONDS:-30}"
+	count_check "fuzz (${PB_FUZZ_SECONDS:-30} s per target)" env PB_FUZZ_SEED="${PB_FUZZ_SEED:-1}" scripts/fuzz.sh "${PB_FUZZ_SECONDS:-30}"
 fi
 echo
 echo "$passed passed, $failed failed"

@@ -128,6 +128,15 @@ static void test_bad_files(void)
         bad("{\"name\":\"a\",\"summary\":\"s\",\"plug-attrs\":{\"p\":{\"pattern\":\"(\"}}}",
             "/etc/plugboard/interfaces/x.json: plug-attrs.p: \"pattern\" is not a valid extended "
             "regular expression");
+        /* fuzz/regressions/interface/oom-23fd8f57…: regcomp took 2 GiB on this. */
+        bad("{\"name\":\"a\",\"summary\":\"s\",\"plug-attrs\":{\"p\":{\"pattern\":"
+            "\"^(MS++++++++++++++++++++++++M)$\"}}}",
+            "/etc/plugboard/interfaces/x.json: plug-attrs.p: \"pattern\" is longer than 256 "
+            "characters or repeats a repetition (\"a++\", \"a*{2}\")");
+        bad("{\"name\":\"a\",\"summary\":\"s\",\"plug-attrs\":{\"p\":{\"pattern\":"
+            "\"x{2}*\"}}}",
+            "/etc/plugboard/interfaces/x.json: plug-attrs.p: \"pattern\" is longer than 256 "
+            "characters or repeats a repetition (\"a++\", \"a*{2}\")");
 }
 
 static void test_dropin_override(void)

@@ -2,6 +2,7 @@
 /* The run socket server (protocol in run.h): an accept thread and one thread
  * per running app, which relays signals in and the exit status out. */
 #include "run.h"
+#include "unix-socket.h"
 #include "sandbox.h"
 #include "common/log.h"
 
@@ -45,21 +46,6 @@ static void say(int fd, const char *fmt, ...)
         if (n > 0)
                 (void)!send(fd, buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1,
                             MSG_NOSIGNAL);
-}
-
-static int read_full(int fd, void *buf, size_t n)
-{
-        char *p = buf;
-        while (n > 0) {
-                ssize_t r = recv(fd, p, n, 0);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r <= 0)
-                        return -EIO;
-                p += r;
-                n -= (size_t)r;
-        }
-        return 0;
 }
 
 static char **strv_from(json_object *o, const char *key, size_t max, bool *ok)
@@ -127,30 +113,14 @@ static struct pb_run_request *parse_request(const char *buf, size_t len, struct 
 static struct pb_run_request *receive_request(int fd, int fds[3], struct pb_error *err)
 {
         uint32_t len = 0;
-        union {
-                char buf[CMSG_SPACE(4 * sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct iovec iov = {.iov_base = &len, .iov_len = sizeof(len)};
-        struct msghdr mh = {.msg_iov = &iov,
-                            .msg_iovlen = 1,
-                            .msg_control = u.buf,
-                            .msg_controllen = sizeof(u.buf)};
-        ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
-        int got = 0;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-                        continue;
-                size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                int *p = (int *)CMSG_DATA(c);
-                for (size_t i = 0; i < k; i++) {
-                        if (got < 3)
-                                fds[got++] = p[i];
-                        else
-                                close(p[i]);
-                }
+        size_t got = 0;
+        int ret = pb_frame_recv_len(fd, &len, fds, 3, &got);
+        if (ret == 0 && got != 3) {
+                for (size_t i = 0; i < got; i++)
+                        close(fds[i]);
+                ret = -EPROTO;
         }
-        if (n != (ssize_t)sizeof(len) || (mh.msg_flags & MSG_CTRUNC) || got != 3) {
+        if (ret < 0) {
                 pb_error_set(err, EINVAL, "a run request carries its length and 3 fds");
                 return NULL;
         }
@@ -159,7 +129,7 @@ static struct pb_run_request *receive_request(int fd, int fds[3], struct pb_erro
                 return NULL;
         }
         _cleanup_free_ char *buf = malloc(len + 1);
-        if (!buf || read_full(fd, buf, len) < 0) {
+        if (!buf || pb_read_full(fd, buf, len) < 0) {
                 pb_error_set(err, EIO, "short run request");
                 return NULL;
         }

@@ -7,6 +7,7 @@
  * stdio on 0-2 and a socketpair on 3 carrying the spec (sandbox/spec.h).
  */
 #include "sandbox.h"
+#include "unix-socket.h"
 #include "sandbox-spec.h"
 #include "portals.h"
 #include "sandbox-views.h"
@@ -564,24 +565,7 @@ static int spawn_launcher(struct pb_sandbox *s, const int fds[3], const char *js
         pthread_mutex_unlock(&s->lock);
         s->chan = chan;
         /* The length word carries the caller's stdio (SCM_RIGHTS). */
-        uint32_t len = (uint32_t)strlen(json);
-        union {
-                char buf[CMSG_SPACE(3 * sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        memset(&u, 0, sizeof(u));
-        struct iovec iov = {.iov_base = &len, .iov_len = sizeof(len)};
-        struct msghdr mh = {.msg_iov = &iov,
-                            .msg_iovlen = 1,
-                            .msg_control = u.buf,
-                            .msg_controllen = sizeof(u.buf)};
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(3 * sizeof(int));
-        memcpy(CMSG_DATA(c), fds, 3 * sizeof(int));
-        if (sendmsg(s->chan, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(len) ||
-            send(s->chan, json, len, MSG_NOSIGNAL) != (ssize_t)len)
+        if (pb_frame_send(s->chan, json, (uint32_t)strlen(json), fds, 3) < 0)
                 return pb_error_set(err, EIO, "cannot send the spec to the launcher");
         return 0;
 }

@@ -61,34 +61,8 @@ static char *request_json(const char *snap, const char *app, int argc, char **ar
 
 static int send_request(int fd, const char *json)
 {
-        uint32_t len = (uint32_t)strlen(json);
         int fds[3] = {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO};
-        union {
-                char buf[CMSG_SPACE(sizeof(fds))];
-                struct cmsghdr align;
-        } u;
-        memset(&u, 0, sizeof(u));
-        struct iovec iov = {.iov_base = &len, .iov_len = sizeof(len)};
-        struct msghdr mh = {.msg_iov = &iov,
-                            .msg_iovlen = 1,
-                            .msg_control = u.buf,
-                            .msg_controllen = sizeof(u.buf)};
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(fds));
-        memcpy(CMSG_DATA(c), fds, sizeof(fds));
-        if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(len))
-                return -1;
-        for (size_t off = 0; off < len;) {
-                ssize_t n = send(fd, json + off, len - off, MSG_NOSIGNAL);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        return -1;
-                off += (size_t)n;
-        }
-        return 0;
+        return pb_frame_send(fd, json, (uint32_t)strlen(json), fds, 3) < 0 ? -1 : 0;
 }
 
 static int usage(void)

@@ -15,6 +15,7 @@
  *   app: confines itself (pb_confine) and execs the command.
  */
 #include "launcher.h"
+#include "unix-socket.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -61,50 +62,23 @@ void die_errno(const char *fmt, ...)
 static const int relayed[] = {SIGINT,  SIGTERM,  SIGHUP,  SIGQUIT, SIGUSR1,
                               SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
 
-static bool read_full(int fd, void *buf, size_t n)
-{
-        char *p = buf;
-        while (n > 0) {
-                ssize_t r = read(fd, p, n);
-                if (r < 0 && errno == EINTR)
-                        continue;
-                if (r <= 0)
-                        return false;
-                p += r;
-                n -= (size_t)r;
-        }
-        return true;
-}
-
 /* The length word may carry the app's stdin/stdout/stderr (SCM_RIGHTS): the
  * broker keeps a launcher spawned ahead of time, before the caller is known,
  * and hands it the caller's stdio with the spec. Without them (a plain pipe or
  * file, or a launcher spawned for this caller) the inherited 0-2 stay. */
 static bool read_length(int fd, uint32_t *len)
 {
-        union {
-                char buf[CMSG_SPACE(3 * sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct iovec iov = {.iov_base = len, .iov_len = sizeof(*len)};
-        struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                            .msg_controllen = sizeof(u.buf)};
-        ssize_t n;
-        do
-                n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC | MSG_WAITALL);
-        while (n < 0 && errno == EINTR);
-        if (n < 0 && errno == ENOTSOCK)
-                return read_full(fd, len, sizeof(*len));
-        if (n != (ssize_t)sizeof(*len) || (mh.msg_flags & MSG_CTRUNC))
-                return false;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-        if (!c)
-                return true;
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS ||
-            c->cmsg_len != CMSG_LEN(3 * sizeof(int)))
-                die("unexpected ancillary data with the spec");
         int fds[3];
-        memcpy(fds, CMSG_DATA(c), sizeof(fds));
+        size_t n = 0;
+        int ret = pb_frame_recv_len(fd, len, fds, 3, &n);
+        if (ret == -ENOTSOCK)
+                return pb_read_full(fd, len, sizeof(*len)) == 0;
+        if (ret < 0)
+                return false;
+        if (n == 0)
+                return true;
+        if (n != 3)
+                die("unexpected ancillary data with the spec");
         for (int i = 0; i < 3; i++) {
                 if (dup2(fds[i], i) < 0) /* dup2 clears CLOEXEC on the copy */
                         die_errno("cannot take the app's stdio");
@@ -127,7 +101,7 @@ static struct pb_spec *read_spec(int fd)
         _cleanup_free_ char *buf = malloc(len + 1);
         if (!buf)
                 die("out of memory");
-        if (!read_full(fd, buf, len))
+        if (pb_read_full(fd, buf, len) < 0)
                 die("short spec");
         buf[len] = '\0';
         if (pb_spec_parse(buf, len, &s, &err) < 0)

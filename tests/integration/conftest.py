@@ -227,6 +227,14 @@ def start_broker(workdir, **kw):
 
 
 
+@pytest.fixture
+def broker(workdir):
+    """A running plugboardd on a private state dir and socket, stopped after the test."""
+    b = start_broker(workdir)
+    yield b
+    b.stop()
+
+
 def api(sock_path, method, path, body=None, timeout=10.0):
     """One HTTP request to a broker socket: returns (status, decoded JSON)."""
     import http.client

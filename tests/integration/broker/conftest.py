@@ -9,13 +9,6 @@ import pytest
 from conftest import start_broker  # noqa: F401 (tests/integration/conftest.py)
 
 
-@pytest.fixture
-def broker(workdir):
-    """A running plugboardd on a private state dir and socket."""
-    b = start_broker(workdir)
-    yield b
-    b.stop()
-
 
 @pytest.fixture
 def declare(broker):

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import REPO, binary, build_dir, run_as, start_broker
+from conftest import REPO, binary, build_dir, run_as
 
 READER = r'''
 import json, os, sys, time
@@ -45,12 +45,6 @@ print(json.dumps({"ok": n_ok, "fail": n_fail, "last_ok_start": last_ok,
                   "errors": sorted(errs), "write": w}), flush=True)
 '''
 
-
-@pytest.fixture
-def broker(workdir):
-    b = start_broker(workdir)
-    yield b
-    b.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from conftest import REPO, binary, run_as, start_broker
+from conftest import REPO, binary, run_as
 
 # Runs confined: loops over the home view (stat + open/read) and the
 # sandbox's control socket; prints "looping" once everything worked, then one
@@ -80,12 +80,6 @@ def sockets_under(d):
                 pass
     return out
 
-
-@pytest.fixture
-def broker(workdir):
-    b = start_broker(workdir)
-    yield b
-    b.stop()
 
 
 def run_env(b):

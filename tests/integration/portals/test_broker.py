@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import binary, run_as, start_broker
+from conftest import binary, run_as
 
 from .conftest import kill, wait_for
 
@@ -24,12 +24,6 @@ apps:
     plugs: [audio-playback, audio-record, x11]
 """
 
-
-@pytest.fixture
-def broker(workdir):
-    b = start_broker(workdir)
-    yield b
-    b.stop()
 
 
 @pytest.fixture

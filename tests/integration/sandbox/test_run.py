@@ -10,15 +10,9 @@ import time
 
 import pytest
 
-from conftest import REPO, binary, build_dir, run_as, start_broker
+from conftest import REPO, binary, build_dir, run_as
 from . import launchlib
 
-
-@pytest.fixture
-def broker(workdir):
-    b = start_broker(workdir)
-    yield b
-    b.stop()
 
 
 @pytest.fixture

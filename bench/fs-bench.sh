@@ -7,7 +7,15 @@
 #   bench/fs-bench.sh [BUILD_DIR]        (default: build)
 # Env: PB_BENCH_SIZE (fio file, default 1G), PB_BENCH_FILES (default 10000),
 #      PB_BENCH_USER (default pbtest: workloads run as this user),
-#      PB_BENCH_REPS (rounds of the metadata rows, median kept; default 3).
+#      PB_BENCH_REPS (rounds of the metadata rows, median kept; default 3),
+#      PB_BENCH_FIO_REPS (rounds of the fio rows, interleaved, median; default 1),
+#      PB_BENCH_ROWS (what to run, default all: any of seqwrite seqread rand1
+#        rand4 meta revoke, e.g. PB_BENCH_ROWS="seqwrite revoke" for a quick A/B),
+#      PB_BENCH_TARGETS (default "view pll bindfs"; native is always run),
+#      PB_BENCH_BASE (another build directory: its harness is mounted as the
+#        extra target "base", e.g. a build of main, for an A/B in one run).
+# The fio rows also print each daemon's CPU time per GiB moved (user+system
+# of the FUSE daemon's process, load-independent enough for A/B).
 # It drops the page cache for the "cold" rows (global, but harmless).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,6 +71,7 @@ mk_src native
 mk_src view
 mk_src pll
 mk_src bindfs
+mk_src base
 cat > "$S/grant.json" <<J
 {"snap":"bench","generation":1,"endpoints":[{"name":"home","interface":"home","connected":true}],
  "paths":[{"pattern":"$S/src-view","access":"rw","recursive":true,"endpoint":"home"}]}
@@ -73,30 +82,68 @@ cat > "$S/revoke.json" <<J
 J
 coproc HCTL { exec "$HARNESS" --kind home --root "$S/src-view" --mount "$S/mnt-view" \
 	--uid "$U" --gid "$G" --spec "$S/grant.json"; }
+HPID=$HCTL_PID
+BASE_PID=
+if [ -n "${PB_BENCH_BASE:-}" ]; then
+	sed "s|$S/src-view|$S/src-base|" "$S/grant.json" >"$S/grant-base.json"
+	# Its stdin stays open (EOF makes a harness quit) until this script exits.
+	mkfifo "$S/base.in"
+	exec {BASE_W}<>"$S/base.in"
+	"$PB_BENCH_BASE/fs/pb-view-harness" --kind home --root "$S/src-base" --mount "$S/mnt-base" \
+		--uid "$U" --gid "$G" --spec "$S/grant-base.json" <"$S/base.in" >/dev/null &
+	BASE_PID=$!
+	PIDS+=($!)
+fi
 read -r line <&"${HCTL[0]}"
 [ "$line" = ready ] || { echo "harness failed" >&2; exit 1; }
 "$S/passthrough_ll" -f -o source="$S/src-pll",allow_other "$S/mnt-pll" &
+PLL_PID=$!
 PIDS+=($!)
 bindfs -f -o allow_other "$S/src-bindfs" "$S/mnt-bindfs" &
+BINDFS_PID=$!
 PIDS+=($!)
-for m in pll bindfs; do
+for m in pll bindfs ${BASE_PID:+base}; do
 	for _ in $(seq 100); do mountpoint -q "$S/mnt-$m" && break; sleep 0.05; done
 done
 
 declare -A R
-run_fio() { # run_fio LABEL DIR
-	local l=$1 d=$2
-	echo "== $l: fio"
+ROWS=" ${PB_BENCH_ROWS:-seqwrite seqread rand1 rand4 meta revoke} "
+want() { [[ "$ROWS" == *" $1 "* ]]; }
+ticks() { # ticks PID: user+system clock ticks of a process (0 for none)
+	[ -n "$1" ] && awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+HZ=$(getconf CLK_TCK)
+GIB=$(numfmt --from=iec "$SIZE" | awk '{ print $1 / 1073741824 }')
+fio_row() { # fio_row LABEL ROW REP DIR ARGS...: bandwidth and daemon CPU s/GiB
+	local l=$1 w=$2 k=$3 d=$4 t0 bw
+	shift 4
+	want "$w" || return 0
+	t0=$(ticks "${DPID[$l]:-}")
+	bw=$(fio_bw "$d" "$@")
+	R[$l,$w,$k]=$bw
+	# Bytes moved: the whole file for the sequential rows, bw x 5 s otherwise.
+	R[$l,${w}_cpu,$k]=$(awk -v a="$t0" -v b="$(ticks "${DPID[$l]:-}")" -v hz="$HZ" \
+		-v gib="$GIB" -v bw="$bw" -v seq="$([[ $w == seq* ]] && echo 1 || echo 0)" \
+		'BEGIN { g = seq ? gib : bw * 5 / 1024; printf "%.3f\n", (b - a) / hz / g }')
+}
+run_fio() { # run_fio LABEL DIR REP
+	local l=$1 d=$2 k=$3
+	echo "== $l: fio, round $k"
 	# Reads are warm for everyone (--invalidate=0): with fio's default, the
 	# native file is dropped from the page cache before each job while a
 	# FUSE daemon still reads from the host's cache, which flatters FUSE.
-	R[$l,seqwrite]=$(fio_bw "$d" --rw=write --bs=1M --end_fsync=1)
-	R[$l,seqread]=$(fio_bw "$d" --rw=read --bs=1M --invalidate=0)
-	R[$l,rand1]=$(fio_bw "$d" --rw=randread --bs=4k --runtime=5 --time_based --invalidate=0)
-	R[$l,rand4]=$(fio_bw "$d" --rw=randread --bs=4k --runtime=5 --time_based --numjobs=4 \
-		--invalidate=0)
+	fio_row "$l" seqwrite "$k" "$d" --rw=write --bs=1M --end_fsync=1
+	if want seqread || want rand1 || want rand4; then
+		[ -e "$d/big" ] || "${AS[@]}" fio --name=b --directory="$d" --filename=big \
+			--size="$SIZE" --rw=write --bs=1M --output-format=terse >/dev/null
+	fi
+	fio_row "$l" seqread "$k" "$d" --rw=read --bs=1M --invalidate=0
+	fio_row "$l" rand1 "$k" "$d" --rw=randread --bs=4k --runtime=5 --time_based --invalidate=0
+	fio_row "$l" rand4 "$k" "$d" --rw=randread --bs=4k --runtime=5 --time_based --numjobs=4 \
+		--invalidate=0
 	"${AS[@]}" rm -f "$d/big"
 }
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 run_meta() { # run_meta LABEL DIR REP
 	local l=$1 d=$2 k=$3 op t
 	"${AS[@]}" mkdir "$d/meta"
@@ -111,44 +158,68 @@ run_meta() { # run_meta LABEL DIR REP
 	R[$l,du_warm,$k]=$(secs du -s "$d/tar")
 	"${AS[@]}" rm -rf "$d/tar" "$d/meta"
 }
-TARGETS=(native view pll bindfs)
+read -r -a TARGETS <<<"native ${PB_BENCH_TARGETS:-view pll bindfs}"
 declare -A DIR=([native]="$S/src-native" [view]="$S/mnt-view" [pll]="$S/mnt-pll"
-	[bindfs]="$S/mnt-bindfs")
-for l in "${TARGETS[@]}"; do run_fio "$l" "${DIR[$l]}"; done
+	[bindfs]="$S/mnt-bindfs" [base]="$S/mnt-base")
+# The FUSE daemons, for their CPU time (the view runs inside the harness).
+declare -A DPID=([view]="$HPID" [pll]="$PLL_PID" [bindfs]="$BINDFS_PID" [base]="$BASE_PID")
+FIO=(seqwrite seqread rand1 rand4)
+FIO_REPS=${PB_BENCH_FIO_REPS:-1}
+for k in $(seq "$FIO_REPS"); do
+	for l in "${TARGETS[@]}"; do run_fio "$l" "${DIR[$l]}" "$k"; done
+done
 # Metadata rows: REPS rounds, targets interleaved, median kept (the machine
 # is shared; one slow moment should not decide a row).
 REPS=${PB_BENCH_REPS:-3}
-for k in $(seq "$REPS"); do
-	for l in "${TARGETS[@]}"; do
-		echo "== $l: metadata, round $k"
-		run_meta "$l" "${DIR[$l]}" "$k"
-	done
-done
 META=(create stat_first stat_warm readdir unlink tar find_cold find_warm du_cold du_warm)
+if want meta; then
+	for k in $(seq "$REPS"); do
+		for l in "${TARGETS[@]}"; do
+			echo "== $l: metadata, round $k"
+			run_meta "$l" "${DIR[$l]}" "$k"
+		done
+	done
+fi
 for l in "${TARGETS[@]}"; do
+	for w in "${FIO[@]}"; do
+		want "$w" || continue
+		R[$l,$w]=$(for k in $(seq "$FIO_REPS"); do echo "${R[$l,$w,$k]}"; done | median)
+		R[$l,${w}_cpu]=$(for k in $(seq "$FIO_REPS"); do echo "${R[$l,${w}_cpu,$k]}"; done |
+			median)
+	done
+	want meta || continue
 	for w in "${META[@]}"; do
-		R[$l,$w]=$(for k in $(seq "$REPS"); do echo "${R[$l,$w,$k]}"; done | sort -g |
-			awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+		R[$l,$w]=$(for k in $(seq "$REPS"); do echo "${R[$l,$w,$k]}"; done | median)
 	done
 done
 
 echo
-printf "%-12s %14s %8s %15s %8s   (ratio to native, higher is better)\n" workload native \
-	view passthrough_ll bindfs
-for w in seqwrite seqread rand1 rand4; do
+printf "%-12s %14s" workload native
+for l in "${TARGETS[@]:1}"; do printf " %14s" "$l"; done
+echo "   (ratio to native, higher is better)"
+for w in "${FIO[@]}"; do
+	want "$w" || continue
 	printf "%-12s %9.0f MB/s" "$w" "${R[native,$w]}"
-	for l in view pll bindfs; do
-		printf " %8.2f" "$(awk -v a="${R[$l,$w]}" -v n="${R[native,$w]}" 'BEGIN{print a/n}')"
+	for l in "${TARGETS[@]:1}"; do
+		printf " %14.2f" "$(awk -v a="${R[$l,$w]}" -v n="${R[native,$w]}" 'BEGIN{print a/n}')"
 	done
 	echo
 done
 for w in "${META[@]}"; do
+	want meta || break
 	printf "%-12s %12.4f s" "$w" "${R[native,$w]}"
-	for l in view pll bindfs; do
-		printf " %8.2f" "$(awk -v a="${R[$l,$w]}" -v n="${R[native,$w]}" 'BEGIN{print n/a}')"
+	for l in "${TARGETS[@]:1}"; do
+		printf " %14.2f" "$(awk -v a="${R[$l,$w]}" -v n="${R[native,$w]}" 'BEGIN{print n/a}')"
 	done
 	echo
 done
+for w in "${FIO[@]}"; do
+	want "$w" || continue
+	printf "%-12s %14s" "${w} cpu" "(s/GiB)"
+	for l in "${TARGETS[@]:1}"; do printf " %14.3f" "${R[$l,${w}_cpu]}"; done
+	echo "   (FUSE daemon CPU per GiB)"
+done
+want revoke || exit 0
 echo
 echo "== revocation latency (pb_view_publish, view only)"
 publish() { # publish SPEC -> prints "ms (nodes)"

@@ -37,6 +37,7 @@ static void node_free(struct pb_node *n)
                 free(o);
         }
         pthread_mutex_destroy(&n->lock);
+        pthread_mutex_destroy(&n->write_lock);
         free(n->hint_name);
         free(n);
 }
@@ -112,6 +113,7 @@ struct pb_node *pb_node_lookup(struct pb_view *v, int fd, const struct stat *st,
         atomic_init(&n->refs, 1);
         atomic_init(&n->writers, 0);
         pthread_mutex_init(&n->lock, NULL);
+        pthread_mutex_init(&n->write_lock, NULL);
         set_hint(n, parent, name);
         n->hnext = v->buckets[k];
         v->buckets[k] = n;

@@ -254,7 +254,10 @@ void pb_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off
         out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
         out.buf[0].fd = fh_of(fi)->fd;
         out.buf[0].pos = off;
+        struct pb_node *n = pb_node_of(q.v, ino);
+        pthread_mutex_lock(&n->write_lock);
         ssize_t res = fuse_buf_copy(&out, in, 0);
+        pthread_mutex_unlock(&n->write_lock);
         if (res < 0)
                 return pb_req_fail(&q, (int)-res);
         fuse_reply_write(req, (size_t)res);

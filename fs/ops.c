@@ -494,6 +494,16 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
         pb_req_fail(&q, -r);
 }
 
+/* fs.pipe-max-size, or -1 when it cannot be read. */
+static long pb_pipe_max_size(void)
+{
+        _cleanup_file_ FILE *f = fopen("/proc/sys/fs/pipe-max-size", "re");
+        long n = -1;
+        if (!f || fscanf(f, "%ld", &n) != 1)
+                return -1;
+        return n;
+}
+
 static void op_init(void *userdata, struct fuse_conn_info *conn)
 {
         struct pb_view *v = userdata;
@@ -508,8 +518,21 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
         }
         if (conn->capable & FUSE_CAP_SPLICE_WRITE)
                 conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
-        if (conn->capable & FUSE_CAP_SPLICE_READ)
+        if (conn->capable & FUSE_CAP_SPLICE_READ) {
                 conn->want |= FUSE_CAP_SPLICE_READ;
+                /* libfuse splices a request from /dev/fuse only into a pipe
+                 * that holds max_write plus one header page, and it cannot
+                 * grow a pipe past fs.pipe-max-size (1 MiB by default)
+                 * without CAP_SYS_RESOURCE, which a container lacks: at the
+                 * default 1 MiB max_write it silently falls back to read()
+                 * into its buffer, one more copy of every written byte.
+                 * Capped to what fits, write-back pages reach the host file
+                 * by splice, referenced and not copied by the kernel. */
+                long pmax = pb_pipe_max_size();
+                long page = sysconf(_SC_PAGESIZE);
+                if (pmax > 2 * page && conn->max_write > (unsigned)(pmax - page))
+                        conn->max_write = (unsigned)(pmax - page);
+        }
         if (conn->capable & FUSE_CAP_FLOCK_LOCKS)
                 conn->want |= FUSE_CAP_FLOCK_LOCKS;
         if (conn->capable & FUSE_CAP_POSIX_LOCKS)

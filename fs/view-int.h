@@ -42,6 +42,11 @@ struct pb_node {
         char *hint_name;        /* under nodes_lock */
         pthread_mutex_t lock;   /* owners */
         struct pb_lock_owner *owners;
+        /* One host write at a time per node: concurrent writes to one host
+         * file queue on its inode lock, where the kernel spins for the
+         * owner (a third of the daemon's CPU on a 2-CPU machine with the
+         * write-back flusher's requests in parallel); a mutex sleeps. */
+        pthread_mutex_t write_lock;
 };
 
 struct pb_view {

@@ -198,6 +198,7 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
         pthread_mutex_init(&v->waiters_lock, NULL);
         pthread_cond_init(&v->waiters_cond, NULL);
         pthread_mutex_init(&v->root.lock, NULL);
+        pthread_mutex_init(&v->root.write_lock, NULL);
         v->grants = pb_grants_ref(cfg->grants);
         /* Path views: the kernel may cache names and attributes, because every
          * revoke invalidates them. The dev view asks on every lookup: opening a

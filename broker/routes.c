@@ -17,6 +17,7 @@ static const struct pb_route routes[] = {
     {"POST", "/v2/snaps/*", pb_api_post_snap, true},
     {"GET", "/v2/system-info", pb_api_get_system_info, false},
     {"GET", "/v2/plugboard/denials", pb_api_get_denials, false},
+    {"GET", "/v2/plugboard/connections", pb_api_get_connections_table, false},
 };
 
 static bool match(const char *pattern, const char *path, const char **arg)

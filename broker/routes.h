@@ -77,6 +77,7 @@ const struct pb_route *pb_route_find(const char *method, const char *path, const
 /* ---- handlers (one file per concern) ---- */
 /* api-connections.c */
 struct pb_response *pb_api_get_connections(struct pb_request *r);
+struct pb_response *pb_api_get_connections_table(struct pb_request *r);
 /* api-interfaces.c */
 struct pb_response *pb_api_get_interfaces(struct pb_request *r);
 struct pb_response *pb_api_post_interfaces(struct pb_request *r);

@@ -213,8 +213,8 @@ static void report(int r, const char *method, const char *path)
         }
 }
 
-int pb_request_text(const char *method, const char *path, int *status, char **buf, char **body,
-                    size_t *body_len)
+int pb_request_text(const char *method, const char *path, const char *shown, int *status,
+                    char **buf, char **body, size_t *body_len)
 {
         size_t len = 0;
         int r = request_raw(method, path, NULL, buf, &len);
@@ -223,7 +223,7 @@ int pb_request_text(const char *method, const char *path, int *status, char **bu
         if (r < 0) {
                 free(*buf);
                 *buf = NULL;
-                report(r, method, path);
+                report(r, method, shown ? shown : path);
         }
         return r;
 }

@@ -27,9 +27,11 @@ void pb_reply_clear(struct pb_reply *r);
 int pb_request(const char *method, const char *path, const char *body, struct pb_reply *out);
 
 /* The same without decoding JSON (for big listings): *buf (free it) holds
- * the response, *body points into it. */
-int pb_request_text(const char *method, const char *path, int *status, char **buf, char **body,
-                    size_t *body_len);
+ * the response, *body points into it (writable). shown: the path to name in
+ * a "cannot communicate" error instead of path (NULL: path), so that a
+ * command served by a Plugboard route still fails with snap's words. */
+int pb_request_text(const char *method, const char *path, const char *shown, int *status,
+                    char **buf, char **body, size_t *body_len);
 
 /* Decode a response body (the envelope) into *out (http_status untouched). */
 int pb_reply_parse_body(const char *body, struct pb_reply *out);

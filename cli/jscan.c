@@ -374,6 +374,21 @@ size_t pb_jdecode(const struct pb_jdoc *d, size_t i, char *out)
         return (size_t)(o - out);
 }
 
+char *pb_jstr_inplace(const struct pb_jdoc *d, char *text, size_t i)
+{
+        if (!is_str(d, i))
+                return NULL;
+        char *s = text + d->tok[i].start;
+        size_t n = d->tok[i].end - d->tok[i].start;
+        /* pb_jdecode writes each byte at or before the one it reads, and
+         * copies unescaped text with memcpy: only call it when there is
+         * something to decode. */
+        if (memchr(s, '\\', n))
+                n = pb_jdecode(d, i, s);
+        s[n] = '\0';
+        return s;
+}
+
 bool pb_jtrue(const struct pb_jdoc *d, size_t i)
 {
         return i && i < d->n && d->tok[i].type == PB_J_PRIMITIVE &&

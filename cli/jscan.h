@@ -50,5 +50,10 @@ char *pb_jstrdup(const struct pb_jdoc *d, size_t i);
  * returns their number). No allocation: for building cells in place. */
 size_t pb_jrawlen(const struct pb_jdoc *d, size_t i);
 size_t pb_jdecode(const struct pb_jdoc *d, size_t i, char *out);
+/* String token i decoded in place in `text`, the caller's writable copy of
+ * d->text (decoding never lengthens a string, and its closing quote becomes
+ * the NUL), or NULL if not a string. Only the token's own bytes change: the
+ * other tokens stay usable, but not string i's raw text. */
+char *pb_jstr_inplace(const struct pb_jdoc *d, char *text, size_t i);
 /* Whether token i is the primitive `true`. */
 bool pb_jtrue(const struct pb_jdoc *d, size_t i);

@@ -2,19 +2,25 @@
 #include "tabwriter.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Lines index into shared cell and width vectors: a 10,000-row table costs
+ * no allocation per row. */
 struct line {
-        char **cells;  /* the last one is the text after the last tab */
-        size_t *width; /* of each cell, in runes (computed once) */
-        size_t n;
+        size_t first; /* its cells are cells[first .. first + n) */
+        size_t n;     /* the last cell is the text after the last tab */
+        bool owned;   /* its cells are malloc'd by us (else the caller's) */
 };
 
 struct pb_tw {
         int minwidth, padding;
         struct line *lines;
         size_t n_lines, cap_lines;
+        const char **cells;
+        size_t *cwidth; /* of each cell, in runes (computed once) */
+        size_t n_cells, cap_cells;
         char *pending; /* text of the current, unterminated line */
         size_t *widths;
         size_t n_widths;
@@ -41,50 +47,64 @@ static size_t runes(const char *s)
         return n;
 }
 
-static void append_line(struct pb_tw *tw, struct line l)
+static void *grow(void *p, size_t *cap, size_t need, size_t size)
 {
-        l.width = malloc((l.n + 1) * sizeof(*l.width));
-        if (!l.width)
+        if (need <= *cap)
+                return p;
+        size_t ncap = *cap ? *cap : 64;
+        while (ncap < need)
+                ncap *= 2;
+        p = realloc(p, ncap * size);
+        if (!p)
                 abort();
-        for (size_t j = 0; j < l.n; j++)
-                l.width[j] = runes(l.cells[j]);
-        if (tw->n_lines == tw->cap_lines) {
-                size_t ncap = tw->cap_lines ? tw->cap_lines * 2 : 64;
-                struct line *nl = realloc(tw->lines, ncap * sizeof(*nl));
-                if (!nl)
+        *cap = ncap;
+        return p;
+}
+
+/* Start a line; its cells are added with add_cell(). */
+static void begin_line(struct pb_tw *tw, bool owned)
+{
+        tw->lines = grow(tw->lines, &tw->cap_lines, tw->n_lines + 1, sizeof(*tw->lines));
+        tw->lines[tw->n_lines++] = (struct line){.first = tw->n_cells, .owned = owned};
+}
+
+static void add_cell(struct pb_tw *tw, const char *cell)
+{
+        if (tw->n_cells == tw->cap_cells) {
+                size_t ncap = tw->cap_cells ? tw->cap_cells * 2 : 256;
+                tw->cells = realloc(tw->cells, ncap * sizeof(*tw->cells));
+                tw->cwidth = realloc(tw->cwidth, ncap * sizeof(*tw->cwidth));
+                if (!tw->cells || !tw->cwidth)
                         abort();
-                tw->lines = nl;
-                tw->cap_lines = ncap;
+                tw->cap_cells = ncap;
         }
-        tw->lines[tw->n_lines++] = l;
+        tw->cells[tw->n_cells] = cell;
+        tw->cwidth[tw->n_cells++] = runes(cell);
+        tw->lines[tw->n_lines - 1].n++;
 }
 
 static void add_line(struct pb_tw *tw, const char *text, size_t len)
 {
-        struct line l = {0};
         const char *p = text, *end = text + len;
+        begin_line(tw, true);
         for (;;) {
                 const char *tab = memchr(p, '\t', (size_t)(end - p));
                 const char *stop = tab ? tab : end;
-                char **nc = realloc(l.cells, (l.n + 1) * sizeof(*nc));
-                if (!nc)
+                char *cell = strndup(p, (size_t)(stop - p));
+                if (!cell)
                         abort();
-                l.cells = nc;
-                l.cells[l.n++] = strndup(p, (size_t)(stop - p));
+                add_cell(tw, cell);
                 if (!tab)
                         break;
                 p = tab + 1;
         }
-        append_line(tw, l);
 }
 
-void pb_tw_row_take(struct pb_tw *tw, char **cells, size_t n)
+void pb_tw_row_ref(struct pb_tw *tw, const char *const *cells, size_t n)
 {
-        struct line l = {.cells = malloc(n * sizeof(char *)), .n = n};
-        if (!l.cells)
-                abort();
-        memcpy(l.cells, cells, n * sizeof(char *));
-        append_line(tw, l);
+        begin_line(tw, false);
+        for (size_t j = 0; j < n; j++)
+                add_cell(tw, cells[j]);
 }
 
 void pb_tw_printf(struct pb_tw *tw, const char *fmt, ...)
@@ -131,10 +151,12 @@ static void write_lines(struct pb_tw *tw, size_t from, size_t to)
         static const char spaces[] = "                                ";
         for (size_t i = from; i < to; i++) {
                 const struct line *l = &tw->lines[i];
+                const char *const *cells = tw->cells + l->first;
+                const size_t *cw = tw->cwidth + l->first;
                 for (size_t j = 0; j < l->n; j++) {
-                        out_put(tw, l->cells[j], strlen(l->cells[j]));
+                        out_put(tw, cells[j], strlen(cells[j]));
                         if (j + 1 < l->n && j < tw->n_widths) {
-                                for (size_t w = l->width[j]; w < tw->widths[j];) {
+                                for (size_t w = cw[j]; w < tw->widths[j];) {
                                         size_t k = tw->widths[j] - w;
                                         if (k > sizeof(spaces) - 1)
                                                 k = sizeof(spaces) - 1;
@@ -159,7 +181,7 @@ static void format(struct pb_tw *tw, size_t from, size_t to, size_t col)
                 write_lines(tw, start, i);
                 size_t width = (size_t)tw->minwidth, j = i;
                 for (; j < to && col + 1 < tw->lines[j].n; j++) {
-                        size_t w = tw->lines[j].width[col] + (size_t)tw->padding;
+                        size_t w = tw->cwidth[tw->lines[j].first + col] + (size_t)tw->padding;
                         if (w > width)
                                 width = w;
                 }
@@ -193,13 +215,12 @@ void pb_tw_free(struct pb_tw *tw)
 {
         if (!tw)
                 return;
-        for (size_t i = 0; i < tw->n_lines; i++) {
-                for (size_t j = 0; j < tw->lines[i].n; j++)
-                        free(tw->lines[i].cells[j]);
-                free(tw->lines[i].cells);
-                free(tw->lines[i].width);
-        }
+        for (size_t i = 0; i < tw->n_lines; i++)
+                for (size_t j = 0; tw->lines[i].owned && j < tw->lines[i].n; j++)
+                        free((char *)tw->cells[tw->lines[i].first + j]);
         free(tw->lines);
+        free(tw->cells);
+        free(tw->cwidth);
         free(tw->pending);
         free(tw->widths);
         free(tw->out);

@@ -15,8 +15,9 @@ struct pb_tw *pb_tw_new(int minwidth, int padding);
 /* Append text (may contain several lines; a line ends in '\n'). */
 void pb_tw_printf(struct pb_tw *tw, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Append one line of n cells (the last one is the text after the last tab),
- * taking ownership of the malloc'd strings; no formatting. For big tables. */
-void pb_tw_row_take(struct pb_tw *tw, char **cells, size_t n);
+ * borrowing the strings: they must stay valid until pb_tw_flush/free. No
+ * formatting, no copy: for big tables. */
+void pb_tw_row_ref(struct pb_tw *tw, const char *const *cells, size_t n);
 /* Write everything to f and free tw. */
 void pb_tw_flush(struct pb_tw *tw, FILE *f);
 void pb_tw_free(struct pb_tw *tw);

@@ -165,6 +165,16 @@ json_object *pb_model_connections_json(const struct pb_model *m, const char *sna
                                        const char *iface, const char *select,
                                        struct pb_perror *perr);
 
+/* GET /v2/plugboard/connections (Plugboard's own): the table `plugboard
+ * connections` prints, as {"rows":[[interface, plug, slot, notes], ...]} in
+ * the table's order, with snap's row rules (cmd_connections.go): the
+ * established connections; with select=all also the unconnected plugs and
+ * slots (unconnected system slots only when snap names the system snap);
+ * nothing at all when GET /v2/connections would list no plug or slot. snap
+ * and select as in pb_model_connections_text(). */
+char *pb_model_connections_table_text(const struct pb_model *m, const char *snap,
+                                      const char *select, struct pb_perror *perr);
+
 struct pb_interfaces_query {
         const char
             *select; /* NULL: the legacy form {"plugs":[…],"slots":[…]}; "all"; "connected" */

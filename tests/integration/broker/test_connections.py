@@ -241,3 +241,22 @@ def test_non_root_cannot_mutate_but_can_read(broker, test_user):
     r = broker.cli(["connections", "vlc"], user=test_user)
     assert r.returncode == 0 and r.stdout == VLC_TABLE
     assert "vlc:camera          -" in broker.cli(["connections", "vlc"]).stdout
+
+
+def test_plugboard_connections_route_serves_the_table_rows(broker):
+    """GET /v2/plugboard/connections: the rows `plugboard connections` lays
+    out, in its order; the snapd-format /v2/connections is unchanged."""
+    from conftest import api
+    broker.install("vlc")
+    status, doc = api(broker.socket, "GET", "/v2/plugboard/connections?select=all&snap=vlc")
+    assert status == 200 and doc["type"] == "sync"
+    cells = [line.split() for line in VLC_TABLE.splitlines()[1:]]
+    assert doc["result"] == {"rows": cells}
+    status, doc = api(broker.socket, "GET", "/v2/connections?select=all&snap=vlc")
+    assert status == 200 and "established" in doc["result"] and "rows" not in doc["result"]
+    status, doc = api(broker.socket, "GET", "/v2/plugboard/connections?snap=nope")
+    assert (status, doc["result"]["kind"]) == (404, "snap-not-found")
+    status, doc = api(broker.socket, "GET", "/v2/plugboard/connections?select=bogus")
+    assert (status, doc["result"]["message"]) == (400, "unsupported select qualifier")
+    status, doc = api(broker.socket, "GET", "/v2/plugboard/connections?interface=home")
+    assert status == 400

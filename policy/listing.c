@@ -122,12 +122,12 @@ int pb_listing_build(const struct pb_model *m, struct pb_listing *l)
                 const struct pb_snap_info *info = m->snaps[i].info;
                 for (size_t j = 0; j < info->n_plugs; j++) {
                         struct pb_litem *it = &l->plugs[l->n_plugs++];
-                        pb_model_plug(m, m->snaps[i].name, info->plugs[j].name, &it->ep);
+                        pb_ep_from_info(m->snaps[i].name, &info->plugs[j], &it->ep);
                 }
                 for (size_t j = 0; j < info->n_slots; j++) {
                         struct pb_litem *it = &l->slots[l->n_slots++];
                         it->slot = true;
-                        pb_model_slot(m, m->snaps[i].name, info->slots[j].name, &it->ep);
+                        pb_ep_from_info(m->snaps[i].name, &info->slots[j], &it->ep);
                 }
         }
         for (size_t i = 0; i < pb_catalogue_count(m->cat); i++) {

@@ -46,6 +46,8 @@ bool pb_is_system_name(const char *s);
 const char *pb_map_system(const char *s); /* system/core/snapd/"" → "snapd" */
 
 struct pb_msnap *pb_model_find(const struct pb_model *m, const char *name);
+/* The endpoint e of installed snap `snap` (the name pointer stays e->name). */
+void pb_ep_from_info(const char *snap, const struct pb_snap_endpoint *e, struct pb_ep *out);
 bool pb_model_plug(const struct pb_model *m, const char *snap, const char *name, struct pb_ep *out);
 bool pb_model_slot(const struct pb_model *m, const char *snap, const char *name, struct pb_ep *out);
 struct pb_conn *pb_model_conn(const struct pb_model *m, const char *key);

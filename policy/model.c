@@ -158,7 +158,7 @@ struct pb_msnap *pb_model_find(const struct pb_model *m, const char *name)
         return found ? &m->snaps[i] : NULL;
 }
 
-static void ep_from_info(const char *snap, const struct pb_snap_endpoint *e, struct pb_ep *out)
+void pb_ep_from_info(const char *snap, const struct pb_snap_endpoint *e, struct pb_ep *out)
 {
         out->snap = snap;
         out->name = e->name;
@@ -176,7 +176,7 @@ bool pb_model_plug(const struct pb_model *m, const char *snap, const char *name,
         const struct pb_snap_endpoint *e = s ? pb_snap_info_plug(s->info, name) : NULL;
         if (!e)
                 return false;
-        ep_from_info(s->name, e, out);
+        pb_ep_from_info(s->name, e, out);
         return true;
 }
 
@@ -197,7 +197,7 @@ bool pb_model_slot(const struct pb_model *m, const char *snap, const char *name,
         const struct pb_snap_endpoint *e = s ? pb_snap_info_slot(s->info, name) : NULL;
         if (!e)
                 return false;
-        ep_from_info(s->name, e, out);
+        pb_ep_from_info(s->name, e, out);
         return true;
 }
 
@@ -594,7 +594,7 @@ static size_t plug_candidates(const struct pb_model *m, const struct pb_ep *p, s
                 for (size_t j = 0; j < info->n_slots; j++) {
                         if (strcmp(info->slots[j].interface, p->interface) != 0)
                                 continue;
-                        ep_from_info(m->snaps[i].name, &info->slots[j], &s);
+                        pb_ep_from_info(m->snaps[i].name, &info->slots[j], &s);
                         if (auto_allowed(m, f, p, &s) && n < max)
                                 out[n++] = s;
                 }
@@ -631,7 +631,7 @@ static int auto_connect(struct pb_model *m, const char *name, struct pb_affected
         int ret;
         for (size_t i = 0; i < me->info->n_plugs; i++) {
                 struct pb_ep p;
-                ep_from_info(me->name, &me->info->plugs[i], &p);
+                pb_ep_from_info(me->name, &me->info->plugs[i], &p);
                 size_t n = plug_candidates(m, &p, cand, MAX_CAND);
                 if (n != 1)
                         continue; /* none, or ambiguous: snapd logs and leaves it */
@@ -646,7 +646,7 @@ static int auto_connect(struct pb_model *m, const char *name, struct pb_affected
                                 if (strcmp(pi->plugs[j].interface, se->interface) != 0)
                                         continue;
                                 struct pb_ep p;
-                                ep_from_info(m->snaps[k].name, &pi->plugs[j], &p);
+                                pb_ep_from_info(m->snaps[k].name, &pi->plugs[j], &p);
                                 /* This slot must be the plug's only candidate. */
                                 size_t n = plug_candidates(m, &p, cand, MAX_CAND);
                                 if (n != 1 || strcmp(cand[0].snap, me->name) != 0 ||

@@ -11,6 +11,63 @@ static char *table(struct pb_model *m, const char *snap, const char *select)
         return t;
 }
 
+/* Many snaps whose names make the cell order differ from (snap, name)
+ * order, some plugs connected by hand and some auto-connections undone:
+ * every row is there once and the rows are in the table's order. */
+static void test_order(struct pb_catalogue *cat)
+{
+        static const char *const names[] = {"sx",  "sx-1", "sx0", "sx-10", "sxa", "sx-a-b",
+                                            "sx9", "sx-9", "ab",  "ab-ab", "zz",  "a0"};
+        const size_t n = sizeof(names) / sizeof(names[0]);
+        struct pb_model *m = pb_model_new(cat);
+        struct pb_perror e = {0};
+        struct pb_affected aff = {0};
+        for (size_t i = 0; i < n; i++) {
+                char yaml[128];
+                snprintf(yaml, sizeof(yaml), "name: %s\nplugs: [home, camera, x11, network]\n",
+                         names[i]);
+                PB_CHECK(pt_install(m, NULL, yaml, NULL, NULL) == 1);
+                if (i % 2)
+                        PB_CHECK(pb_model_connect(m, names[i], "camera", "", "", NULL, &aff, &e) ==
+                                 0);
+                pb_affected_clear(&aff);
+                if (i % 3 == 0)
+                        PB_CHECK(pb_model_disconnect(m, names[i], "home", "", "home", false, &aff,
+                                                     &e) == 0);
+                pb_affected_clear(&aff);
+        }
+        char *t = table(m, NULL, "all");
+        json_object *o = json_tokener_parse(t), *rows = NULL;
+        PB_CHECK(o && json_object_object_get_ex(o, "rows", &rows));
+        size_t k = rows ? json_object_array_length(rows) : 0;
+        PB_CHECK(k == 4 * n);
+        size_t manual = 0, unconnected = 0;
+        for (size_t i = 0; i < k; i++) {
+                json_object *r = json_object_array_get_idx(rows, i);
+                const char *c[4], *p[4];
+                for (int j = 0; j < 4; j++)
+                        c[j] = json_object_get_string(json_object_array_get_idx(r, j));
+                manual += strcmp(c[3], "manual") == 0;
+                unconnected += strcmp(c[2], "-") == 0;
+                if (i == 0)
+                        continue;
+                json_object *q = json_object_array_get_idx(rows, i - 1);
+                for (int j = 0; j < 4; j++)
+                        p[j] = json_object_get_string(json_object_array_get_idx(q, j));
+                int d = strcmp(p[0], c[0]);
+                if (!d)
+                        d = strcmp(p[1], c[1]);
+                if (!d)
+                        d = strcmp(p[2], c[2]);
+                PB_CHECK(d < 0);
+        }
+        PB_CHECK(manual == n / 2);
+        PB_CHECK(unconnected == (n + 1) / 2 + (n + 2) / 3);
+        json_object_put(o);
+        free(t);
+        pb_model_free(m);
+}
+
 int main(void)
 {
         struct pb_catalogue *cat = pt_catalogue();
@@ -80,6 +137,7 @@ int main(void)
         PB_CHECK_STR(e.msg, "unsupported select qualifier");
 
         pb_model_free(m);
+        test_order(cat);
         pb_catalogue_free(cat);
         return pb_test_done();
 }

@@ -12,9 +12,11 @@
 #include "api-util.h"
 #include "jsonutil.h"
 #include "subprocess.h"
+#include "userdata.h"
 #include "common/log.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -110,9 +112,39 @@ void pb_broker_gc_files(struct pb_broker *b)
         }
 }
 
+/* The data of an install or remove change. */
+struct snap_change {
+        bool purge;
+        char name[];
+};
+
+static struct snap_change *snap_change_new(const char *name, bool purge)
+{
+        size_t n = strlen(name);
+        struct snap_change *sc = malloc(sizeof(*sc) + n + 1);
+        if (sc) {
+                sc->purge = purge;
+                memcpy(sc->name, name, n + 1);
+        }
+        return sc;
+}
+
 static void after_snap_change(struct pb_broker *b, struct pb_change *c)
 {
-        gc_snap_files(b, c->data);
+        const struct snap_change *sc = c->data;
+        gc_snap_files(b, sc->name);
+}
+
+/* The "Remove data of snap" task of `remove --purge`: the per-user data
+ * (~/snap/NAME), as snapd deletes it; plain `remove` keeps it. Only while
+ * the snap is still not installed (a later install may have come first).
+ * Best effort, like snapd's: what cannot be removed is logged. */
+static int purge_user_data(struct pb_broker *b, struct pb_change *c, struct pb_error *err)
+{
+        const struct snap_change *sc = c->data;
+        if (pb_model_snap_revision(b->model, sc->name) < 0)
+                pb_purge_user_data("/home", "/root", sc->name);
+        return 0;
 }
 
 /* Stage the snap at `path` into stage/snap; returns the parsed snap.yaml. */
@@ -262,9 +294,9 @@ static struct pb_response *install_locked(struct pb_broker *b, const char *path,
         pb_change_affects(c, name);
         pb_change_set_snap_name(c, name);
         pb_affected_clear(&aff);
-        c->data = steal_pointer(&name);
+        c->data = snap_change_new(name, false);
         c->free_data = free;
-        c->after = after_snap_change;
+        c->after = c->data ? after_snap_change : NULL;
         pb_change_submit(b, c);
         return pb_response_async(c->id);
 }
@@ -384,7 +416,7 @@ struct pb_response *pb_api_post_snap(struct pb_request *r)
                 char summary[256];
                 snprintf(summary, sizeof(summary), "Remove \"%s\" snap", r->arg);
                 struct pb_change *c = pb_change_new(b, "remove-snap", summary);
-                char *name = strdup(r->arg);
+                struct snap_change *name = snap_change_new(r->arg, purge);
                 if (!c || !name) {
                         free(name);
                         resp = pb_response_error(500, NULL, NULL, "out of memory");
@@ -404,6 +436,8 @@ struct pb_response *pb_api_post_snap(struct pb_request *r)
                         c->data = name;
                         c->free_data = free;
                         c->after = after_snap_change;
+                        if (purge)
+                                c->run = purge_user_data;
                         pb_change_submit(b, c);
                         resp = pb_response_async(c->id);
                 }

@@ -106,3 +106,57 @@ def test_leftovers_of_a_crash_are_cleaned_at_start(broker):
     assert os.listdir(os.path.join(st, "snaps", "vlc")) == ["x1"]
     assert broker.install("vlc").stdout == "vlc 3.0.20 refreshed\n"
     assert sorted(os.listdir(os.path.join(st, "snaps", "vlc"))) == ["x1", "x2"]
+
+
+def _snap_named(workdir, name):
+    src = os.path.join(workdir, "src-" + name)
+    os.makedirs(os.path.join(src, "meta"))
+    with open(os.path.join(src, "meta", "snap.yaml"), "w") as f:
+        f.write(f"name: {name}\nversion: '1'\napps:\n  app:\n    command: bin/app\n")
+    return src
+
+
+def test_remove_purge_deletes_per_user_data_without_following_links(broker, workdir,
+                                                                     test_user):
+    """`remove --purge` deletes ~/snap/NAME of every home (/home/*, /root) as
+    snapd does; plain `remove` keeps it; a link planted in the tree is removed
+    as a link, and a home whose ~/snap is a link is skipped."""
+    import uuid
+    name = "purge-" + uuid.uuid4().hex[:8]  # unique: homes are shared with other tests
+    src = _snap_named(workdir, name)
+    home = test_user.pw_dir
+    data = os.path.join(home, "snap", name)
+    victim = os.path.join(workdir, "victim")  # what a planted link points at
+    os.makedirs(os.path.join(victim, name, "x1"))
+    with open(os.path.join(victim, "keep"), "w") as f:
+        f.write("precious")
+    fake_home = os.path.join("/home", "pbtest-" + uuid.uuid4().hex[:8])  # ~/snap is a link
+    os.makedirs(fake_home)
+    try:
+        os.symlink(victim, os.path.join(fake_home, "snap"))
+
+        broker.install(src)
+        os.makedirs(os.path.join(data, "x1", "deep", "er"))
+        os.makedirs(os.path.join(data, "common"))
+        with open(os.path.join(data, "x1", "deep", "er", "file"), "w") as f:
+            f.write("user data")
+        os.symlink(victim, os.path.join(data, "x1", "link-to-victim"))
+        os.symlink(os.path.join(victim, "keep"), os.path.join(data, "common", "keep"))
+
+        # plain remove keeps the data
+        broker.cli(["remove", name], check=True)
+        assert os.path.isfile(os.path.join(data, "x1", "deep", "er", "file"))
+
+        broker.install(src)
+        r = broker.cli(["remove", name, "--purge"])
+        assert r.returncode == 0, r.stderr
+        assert not os.path.lexists(data)
+        assert os.path.isdir(os.path.join(home, "snap"))  # only NAME goes
+        # nothing behind a link was touched
+        with open(os.path.join(victim, "keep")) as f:
+            assert f.read() == "precious"
+        assert os.path.isdir(os.path.join(victim, name, "x1"))
+        assert os.path.islink(os.path.join(fake_home, "snap"))
+    finally:
+        shutil.rmtree(fake_home, ignore_errors=True)
+        shutil.rmtree(data, ignore_errors=True)

@@ -36,6 +36,7 @@ static void node_free(struct pb_node *n)
                 close(o->fd);
                 free(o);
         }
+        pb_node_dir_free(n);
         pthread_mutex_destroy(&n->lock);
         pthread_mutex_destroy(&n->write_lock);
         free(n->hint_name);
@@ -146,6 +147,7 @@ void pb_node_forget(struct pb_view *v, struct pb_node *n, uint64_t nlookup)
 
 void pb_nodes_free(struct pb_view *v)
 {
+        pb_node_dir_free(&v->root);
         for (size_t i = 0; i < v->nbuckets; i++)
                 for (struct pb_node *n = v->buckets[i], *next; n; n = next) {
                         next = n->hnext;

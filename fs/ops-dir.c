@@ -17,36 +17,35 @@
 
 #include "view-int.h"
 
-struct pb_dir {
-        DIR *dp;
-        off_t offset;
-        struct dirent *entry;
-};
-
+/* Directory handles cost two round trips per listing (OPENDIR, RELEASEDIR):
+ * the view answers OPENDIR with ENOSYS when the kernel can do without it, so
+ * the kernel never asks again and opens directories on its own. A listing is
+ * then read through a stream kept on the node between READDIR calls (closed
+ * at the end of the listing), and the kernel caches listings in the
+ * directory's page cache (FOPEN_CACHE_DIR|FOPEN_KEEP_CACHE, the kernel's
+ * default without OPENDIR; we ask for the same otherwise). Nothing is decided
+ * at OPENDIR that READDIR does not decide again: every READDIR checks the
+ * directory's access, and publish drops the cached listings it changes
+ * (listings.c). The kernel itself drops a cached listing when the view
+ * changes the directory, or, for changes made outside, once the attribute
+ * timeout has passed and the mtime differs (auto_inval_data). */
 void pb_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         struct pb_req q;
         if (!pb_req_begin(&q, req))
                 return;
-        struct pb_node *n = pb_node_of(q.v, ino);
+        struct pb_view *v = q.v;
+        struct pb_node *n = pb_node_of(v, ino);
         char path[PATH_MAX];
         int r = pb_req_check(&q, n, path, sizeof(path), 0, "opendir");
         if (r < 0)
                 return pb_req_fail(&q, -r);
-        struct pb_dir *d = calloc(1, sizeof(*d));
-        int fd = openat(n->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (!d || fd < 0 || !(d->dp = fdopendir(fd))) {
-                r = d ? errno : ENOMEM;
-                if (fd >= 0)
-                        close(fd);
-                free(d);
-                return pb_req_fail(&q, r);
-        }
-        fi->fh = (uintptr_t)d;
-        if (fuse_reply_open(req, fi) != 0) {
-                closedir(d->dp);
-                free(d);
-        }
+        if (v->no_opendir)
+                return pb_req_fail(&q, ENOSYS);
+        fi->fh = 0;
+        fi->cache_readdir = 1;
+        fi->keep_cache = 1;
+        fuse_reply_open(req, fi);
         pb_req_end(&q);
 }
 
@@ -75,6 +74,41 @@ static bool entry_visible(struct pb_req *q, struct pb_node *dir, const char *dpa
         return true;
 }
 
+struct pb_dirstream {
+        DIR *dp;
+        off_t offset;         /* of the next entry */
+        struct dirent *entry; /* read but not yet sent (did not fit) */
+};
+
+static void dirstream_close(struct pb_node *n)
+{
+        if (!n->dir)
+                return;
+        closedir(n->dir->dp);
+        free(n->dir);
+        n->dir = NULL;
+}
+
+void pb_node_dir_free(struct pb_node *n)
+{
+        dirstream_close(n);
+}
+
+static int dirstream_open(struct pb_node *n)
+{
+        struct pb_dirstream *d = calloc(1, sizeof(*d));
+        int fd = openat(n->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (!d || fd < 0 || !(d->dp = fdopendir(fd))) {
+                int r = d ? -errno : -ENOMEM;
+                if (fd >= 0)
+                        close(fd);
+                free(d);
+                return r;
+        }
+        n->dir = d;
+        return 0;
+}
+
 void pb_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                    struct fuse_file_info *fi)
 {
@@ -82,7 +116,6 @@ void pb_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         if (!pb_req_begin(&q, req))
                 return;
         struct pb_node *n = pb_node_of(q.v, ino);
-        struct pb_dir *d = (struct pb_dir *)(uintptr_t)fi->fh;
         char path[PATH_MAX];
         int r = pb_req_check(&q, n, path, sizeof(path), 0, "readdir");
         if (r < 0)
@@ -90,20 +123,30 @@ void pb_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
         _cleanup_free_ char *buf = malloc(size);
         if (!buf)
                 return pb_req_fail(&q, ENOMEM);
+        /* Set before the reply, under the grants read lock: a publish that
+         * swaps the table after this sees the mark (listings.c). */
+        atomic_store(&n->listed, true);
+        pthread_mutex_lock(&n->lock);
+        if (!n->dir && (r = dirstream_open(n)) < 0) {
+                pthread_mutex_unlock(&n->lock);
+                return pb_req_fail(&q, -r);
+        }
+        struct pb_dirstream *d = n->dir;
         if (off != d->offset) {
                 seekdir(d->dp, off);
                 d->entry = NULL;
                 d->offset = off;
         }
         size_t used = 0;
+        bool eof = false;
         int dfd = dirfd(d->dp);
         for (;;) {
                 if (!d->entry) {
                         errno = 0;
                         d->entry = readdir(d->dp);
                         if (!d->entry) {
-                                if (errno && used == 0)
-                                        return pb_req_fail(&q, errno);
+                                r = errno;
+                                eof = r == 0;
                                 break;
                         }
                 }
@@ -120,15 +163,22 @@ void pb_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                 d->entry = NULL;
                 d->offset = next;
         }
+        /* The listing is complete (or broken): the next one starts afresh,
+         * and no descriptor stays open for an idle directory. */
+        if (eof || (r && used == 0))
+                dirstream_close(n);
+        pthread_mutex_unlock(&n->lock);
+        if (r && used == 0)
+                return pb_req_fail(&q, r);
         fuse_reply_buf(req, buf, used);
         pb_req_end(&q);
+        (void)fi;
 }
 
 void pb_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-        struct pb_dir *d = (struct pb_dir *)(uintptr_t)fi->fh;
-        closedir(d->dp);
-        free(d);
+        (void)ino;
+        (void)fi;
         fuse_reply_err(req, 0);
 }
 
@@ -139,8 +189,12 @@ void pb_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_fi
                 return;
         char path[PATH_MAX];
         int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), 0, "fsync");
-        struct pb_dir *d = (struct pb_dir *)(uintptr_t)fi->fh;
-        if (r == 0 && (datasync ? fdatasync(dirfd(d->dp)) : fsync(dirfd(d->dp))) < 0)
+        _cleanup_fd_ int fd =
+            r == 0 ? openat(pb_node_of(q.v, ino)->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        if (r == 0 && fd < 0)
                 r = -errno;
+        if (r == 0 && (datasync ? fdatasync(fd) : fsync(fd)) < 0)
+                r = -errno;
+        (void)fi;
         pb_req_fail(&q, -r);
 }

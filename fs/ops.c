@@ -541,6 +541,8 @@ static void op_init(void *userdata, struct fuse_conn_info *conn)
                 conn->want |= FUSE_CAP_PARALLEL_DIROPS;
         if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
                 conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
+        /* Directories open without a round trip (ops-dir.c). */
+        v->no_opendir = conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT;
         /* More write-back and read-ahead requests in flight at once. */
         conn->max_background = 64;
         conn->congestion_threshold = 48;

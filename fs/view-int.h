@@ -40,13 +40,15 @@ struct pb_node {
         atomic_int writers;     /* open handles with write access */
         fuse_ino_t hint_parent; /* last parent+name seen, for entry invalidation */
         char *hint_name;        /* under nodes_lock */
-        pthread_mutex_t lock;   /* owners */
+        pthread_mutex_t lock;   /* owners, dir */
         struct pb_lock_owner *owners;
         /* One host write at a time per node: concurrent writes to one host
          * file queue on its inode lock, where the kernel spins for the
          * owner (a third of the daemon's CPU on a 2-CPU machine with the
          * write-back flusher's requests in parallel); a mutex sleeps. */
         pthread_mutex_t write_lock;
+        struct pb_dirstream *dir; /* a listing in progress (ops-dir.c) */
+        atomic_bool listed;       /* the kernel may cache a listing of it */
 };
 
 struct pb_view {
@@ -68,7 +70,8 @@ struct pb_view {
         /* During a publish's invalidation: write-back (not write()) of pages
          * dirtied before the revoke is accepted, so no data is lost. */
         atomic_bool laundering;
-        bool writeback; /* the kernel caches writes (set at INIT) */
+        bool writeback;  /* the kernel caches writes (set at INIT) */
+        bool no_opendir; /* the kernel opens directories without us (INIT) */
 
         pthread_mutex_t nodes_lock;
         struct pb_node **buckets;
@@ -130,6 +133,10 @@ extern const struct fuse_lowlevel_ops pb_view_status_ops;
 unsigned pb_view_access(const struct pb_view *v, const struct pb_grants *g, const char *path);
 void pb_view_deny(struct pb_view *v, const struct pb_grants *g, const char *path, const char *op,
                   unsigned want);
+/* listings.c: after the swap to g, drop the kernel's cached listings of
+ * the directories whose contents may look different under g than under old;
+ * 0 or the first -errno of the kernel. */
+int pb_listings_publish(struct pb_view *v, const struct pb_grants *old, const struct pb_grants *g);
 /* status.c: invalidate entries whose connected state changed. */
 void pb_status_publish(struct pb_view *v, const struct pb_grants *old, const struct pb_grants *g);
 
@@ -175,6 +182,7 @@ void pb_op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int 
  * kernel tells us nothing else when the last fd of an open file closes). */
 void pb_locks_release_handle(struct pb_node *n, const struct pb_fh *h);
 /* ops-dir.c, ops-xattr.c */
+void pb_node_dir_free(struct pb_node *n);
 void pb_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void pb_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                    struct fuse_file_info *fi);

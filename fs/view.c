@@ -469,6 +469,10 @@ int pb_view_publish(struct pb_view *v, struct pb_grants *g)
          * but every operation on them comes back here). */
         for (size_t i = 0; !aff && nodes && i < n; i++)
                 inval_inode(v, nodes[i]);
+        /* Cached listings the new table shows differently (listings.c). */
+        int lr = pb_listings_publish(v, old, g);
+        if (lr < 0 && ret == 0)
+                ret = lr;
         /* Every affected node's dirty pages are written back now; nothing
          * can dirty them again (writes and faults come to us and fail). */
         pthread_rwlock_wrlock(&v->grants_lock);

@@ -6,7 +6,7 @@ import json
 import os
 import signal
 
-from .conftest import home_spec, probe, read_line, spawn_probe
+from .conftest import as_user, home_spec, probe, read_line, spawn_probe
 
 
 def revoke(v, home):
@@ -186,3 +186,48 @@ def test_publish_under_load_never_hangs(views, home, test_user, workdir):
     assert slowest < 5_000_000_000, slowest
     # The view still works after the storm.
     assert probe(test_user, "write", v.path("Music/after"), "ok").stdout.strip() == "OK"
+
+
+def test_cached_listing_follows_connect_and_disconnect(views, home, test_user):
+    # The kernel serves a listing it has seen from its cache without asking
+    # the view (ops-dir.c); each publish must drop the listings it changes.
+    v = views("home", home, home_spec(home, personal=False))
+
+    def ls(*parts):
+        return json.loads(probe(test_user, "ls", v.path(*parts)).stdout)
+
+    for _ in range(2):  # the second listing comes from the kernel's cache
+        assert ".app" not in ls()
+        assert "Music" in ls()
+    r = v.publish(home_spec(home, personal=True))
+    assert r["rc"] == 0
+    assert ".app" in ls(), "a connect shows its entry in a cached listing at once"
+    assert ls(".app") == ["config"]
+    assert ls(".app") == ["config"]
+    v.publish(home_spec(home, personal=False))
+    assert ".app" not in ls(), "a disconnect hides its entry from a cached listing at once"
+    assert probe(test_user, "stat", v.path(".app")).stdout.strip() == "ERR ENOENT"
+    # A cached listing of a directory that stays visible but loses entries.
+    assert sorted(ls("Documents")) == ["deep"]
+    v.publish(home_spec(home, connected=False))
+    assert ls() == ["snap"]
+    v.publish(home_spec(home))
+    assert "Music" in ls() and sorted(ls("Documents")) == ["deep"]
+
+
+def test_cached_listing_follows_the_views_own_changes(views, home, test_user):
+    v = views("home", home, home_spec(home))
+
+    def ls(*parts):
+        return sorted(json.loads(probe(test_user, "ls", v.path(*parts)).stdout))
+
+    assert ls("Music") == ["a.txt"]
+    assert ls("Music") == ["a.txt"]
+    assert probe(test_user, "write", v.path("Music/b.txt"), "b").stdout.strip() == "OK"
+    assert ls("Music") == ["a.txt", "b.txt"]
+    as_user(test_user, ["mv", v.path("Music/b.txt"), v.path("Documents/b.txt")], check=True)
+    assert ls("Music") == ["a.txt"] and ls("Documents") == ["b.txt", "deep"]
+    as_user(test_user, ["mkdir", v.path("Music/sub")], check=True)
+    assert ls("Music") == ["a.txt", "sub"]
+    as_user(test_user, ["rm", "-r", v.path("Music/sub"), v.path("Documents/b.txt")], check=True)
+    assert ls("Music") == ["a.txt"] and ls("Documents") == ["deep"]

@@ -143,6 +143,7 @@ int main(int argc, char **argv)
             {"spec", required_argument, NULL, 's'},
             {"audit", required_argument, NULL, 'a'},
             {"cache", required_argument, NULL, 'c'},
+            {"fuse-debug", no_argument, NULL, 'd'},
             {NULL, 0, NULL, 0},
         };
         for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
@@ -171,6 +172,9 @@ int main(int argc, char **argv)
                 case 'c':
                         cfg.cache_timeout = strtod(optarg, NULL);
                         break;
+                case 'd':
+                        cfg.fuse_debug = true;
+                        break;
                 default:
                         return 2;
                 }
@@ -178,7 +182,7 @@ int main(int argc, char **argv)
         if ((int)cfg.kind < 0 || !spec || !cfg.mountpoint) {
                 fprintf(stderr,
                         "usage: %s --kind K --root DIR --mount MP --uid U --gid G "
-                        "--spec FILE [--audit FILE] [--cache SECONDS]\n",
+                        "--spec FILE [--audit FILE] [--cache SECONDS] [--fuse-debug]\n",
                         argv[0]);
                 return 2;
         }

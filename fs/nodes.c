@@ -157,11 +157,22 @@ void pb_nodes_free(struct pb_view *v)
         v->buckets = NULL;
 }
 
+int pb_proc_fd_open(void)
+{
+        return open("/proc/self/fd", O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
 int pb_node_path(struct pb_view *v, struct pb_node *n, char *buf, size_t len)
 {
         char proc[32];
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
-        ssize_t r = readlink(proc, buf, len - 1);
+        ssize_t r;
+        if (v && v->proc_fd >= 0) {
+                snprintf(proc, sizeof(proc), "%d", n->fd);
+                r = readlinkat(v->proc_fd, proc, buf, len - 1);
+        } else {
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", n->fd);
+                r = readlink(proc, buf, len - 1);
+        }
         if (r < 0)
                 return -errno;
         if ((size_t)r >= len - 1)
@@ -180,7 +191,6 @@ int pb_node_path(struct pb_view *v, struct pb_node *n, char *buf, size_t len)
                     st.st_nlink == 0)
                         buf[r - sl] = '\0';
         }
-        (void)v;
         return 0;
 }
 

@@ -2,10 +2,12 @@
 /*
  * Private to fs/: the view and its inode table.
  *
- * Lock order: grants_lock (read side, held for a whole request) -> nodes_lock
- * -> node->lock. pb_view_publish() takes grants_lock for writing only to swap
- * the pointer; it never holds it while talking to the kernel (deadlock rule,
- * reference/FUSE.md).
+ * Lock order: grants_lock (read side, held for a whole request) -> a node's
+ * lock (for a directory it guards the listing stream, and READDIRPLUS looks
+ * names up under it) -> nodes_lock; nothing takes a node's lock while
+ * holding nodes_lock. pb_view_publish() takes grants_lock for writing only
+ * to swap the pointer; it never holds it while talking to the kernel
+ * (deadlock rule, reference/FUSE.md).
  */
 #pragma once
 
@@ -61,6 +63,7 @@ struct pb_view {
         gid_t *groups;
         int ngroups;
         mode_t umask;
+        int proc_fd; /* /proc/self/fd (O_PATH), for pb_node_path; -1: unknown */
         pb_view_audit_fn audit;
         void *audit_ctx;
         double entry_timeout, attr_timeout;
@@ -118,6 +121,9 @@ void pb_node_unref(struct pb_node *n);
 void pb_nodes_free(struct pb_view *v);
 /* The node's current host path (follows renames by anyone); 0 or -errno. */
 int pb_node_path(struct pb_view *v, struct pb_node *n, char *buf, size_t len);
+/* /proc/self/fd, opened once per view: reading a node's path relative to it
+ * saves walking four components on every request. */
+int pb_proc_fd_open(void);
 /* All nodes the kernel knows, each with a reference; caller unrefs. */
 int pb_nodes_snapshot(struct pb_view *v, struct pb_node ***out, size_t *n);
 
@@ -186,6 +192,8 @@ void pb_node_dir_free(struct pb_node *n);
 void pb_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void pb_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                    struct fuse_file_info *fi);
+void pb_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                       struct fuse_file_info *fi);
 void pb_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void pb_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
 void pb_op_statfs(fuse_req_t req, fuse_ino_t ino);
@@ -201,5 +209,9 @@ bool pb_is_own_mountpoint(struct pb_view *v, struct pb_node *parent, const char 
 bool pb_dev_visible(mode_t type);
 /* ops.c: answer a new name with an entry (creates the node). */
 void pb_reply_new_entry(struct pb_req *q, struct pb_node *parent, const char *name);
+/* ops.c: open parent/name (never following), check its real place, fill e
+ * and add one lookup to its node; -ENOENT when invisible. */
+int pb_lookup_child(struct pb_req *q, struct pb_node *p, const char *name,
+                    struct fuse_entry_param *e, const char *op);
 bool pb_bad_name(const char *name);
 int pb_child_path(char *buf, size_t len, const char *parent, const char *name);

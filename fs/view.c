@@ -107,6 +107,8 @@ static void view_free(struct pb_view *v)
         pb_nodes_free(v);
         if (v->root.fd >= 0)
                 close(v->root.fd);
+        if (v->proc_fd >= 0)
+                close(v->proc_fd);
         for (struct pb_lock_owner *o = v->root.owners, *next; o; o = next) {
                 next = o->next;
                 close(o->fd);
@@ -185,6 +187,7 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
         v->root.fd = -1;
         v->umask = read_umask();
         raise_fd_limit();
+        v->proc_fd = pb_proc_fd_open();
         pthread_rwlockattr_t ra;
         pthread_rwlockattr_init(&ra);
         /* A publish must not starve behind a stream of readers. */
@@ -245,8 +248,8 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
         snprintf(opts, sizeof(opts),
                  "fsname=plugboard-%s,subtype=plugboard,allow_other,default_permissions,nosuid%s",
                  pb_view_kind_name(v->kind), v->kind == PB_VIEW_DEV ? ",dev" : ",nodev");
-        char *argv[] = {"plugboard-view", "-o", opts, NULL};
-        struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+        char *argv[] = {"plugboard-view", "-o", opts, cfg->fuse_debug ? "-d" : NULL, NULL};
+        struct fuse_args args = FUSE_ARGS_INIT(cfg->fuse_debug ? 4 : 3, argv);
         const struct fuse_lowlevel_ops *ops =
             v->kind == PB_VIEW_STATUS ? &pb_view_status_ops : &pb_view_path_ops;
         v->se = fuse_session_new(&args, ops, sizeof(*ops), v);

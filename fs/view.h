@@ -67,6 +67,9 @@ struct pb_view_config {
          * long). 0: the default (5 s); negative: no caching. The dev and
          * status views never cache. */
         double cache_timeout;
+        /* libfuse prints every request to stderr (pb-view-harness
+         * --fuse-debug: how many round trips a workload costs). */
+        bool fuse_debug;
 };
 
 struct pb_view;

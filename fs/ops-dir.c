@@ -109,8 +109,34 @@ static int dirstream_open(struct pb_node *n)
         return 0;
 }
 
-void pb_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-                   struct fuse_file_info *fi)
+/* Add one entry; READDIRPLUS looks the name up as LOOKUP would (same
+ * checks, one lookup count). 1: added; 0: skipped; -1: does not fit. */
+static int add_entry(struct pb_req *q, struct pb_node *dir, struct dirent *de, char *buf,
+                     size_t rem, size_t *sz, bool plus)
+{
+        off_t next = de->d_off;
+        if (!plus) {
+                struct stat st = {.st_ino = de->d_ino, .st_mode = (mode_t)de->d_type << 12};
+                *sz = fuse_add_direntry(q->req, buf, rem, de->d_name, &st, next);
+                return *sz > rem ? -1 : 1;
+        }
+        struct fuse_entry_param e = {
+            .attr = {.st_ino = de->d_ino, .st_mode = (mode_t)de->d_type << 12}};
+        bool dots = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+        /* "." and "..": no node (ino 0: the kernel links nothing). A name
+         * that vanished or is not visible by its real place is left out. */
+        if (!dots && pb_lookup_child(q, dir, de->d_name, &e, "readdir") < 0)
+                return 0;
+        *sz = fuse_add_direntry_plus(q->req, buf, rem, de->d_name, &e, next);
+        if (*sz > rem) {
+                if (!dots)
+                        pb_node_forget(q->v, pb_node_of(q->v, e.ino), 1);
+                return -1;
+        }
+        return 1;
+}
+
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, bool plus)
 {
         struct pb_req q;
         if (!pb_req_begin(&q, req))
@@ -152,13 +178,12 @@ void pb_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                 }
                 off_t next = d->entry->d_off;
                 if (entry_visible(&q, n, path, d->entry, dfd)) {
-                        struct stat st = {.st_ino = d->entry->d_ino,
-                                          .st_mode = (mode_t)d->entry->d_type << 12};
-                        size_t sz = fuse_add_direntry(req, buf + used, size - used,
-                                                      d->entry->d_name, &st, next);
-                        if (sz > size - used)
+                        size_t sz = 0;
+                        int a = add_entry(&q, n, d->entry, buf + used, size - used, &sz, plus);
+                        if (a < 0)
                                 break; /* keep the entry for the next call */
-                        used += sz;
+                        if (a > 0)
+                                used += sz;
                 }
                 d->entry = NULL;
                 d->offset = next;
@@ -172,7 +197,24 @@ void pb_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
                 return pb_req_fail(&q, r);
         fuse_reply_buf(req, buf, used);
         pb_req_end(&q);
+}
+
+void pb_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                   struct fuse_file_info *fi)
+{
         (void)fi;
+        do_readdir(req, ino, size, off, false);
+}
+
+/* With READDIRPLUS the kernel learns names and attributes of a whole chunk
+ * in one round trip instead of one LOOKUP per name (du, ls -l, find with
+ * -type). The kernel decides per listing (READDIRPLUS_AUTO): the first chunk,
+ * and the rest only when the names were looked up. */
+void pb_op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+                       struct fuse_file_info *fi)
+{
+        (void)fi;
+        do_readdir(req, ino, size, off, true);
 }
 
 void pb_op_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -168,8 +168,8 @@ static void fill_entry(struct pb_view *v, struct fuse_entry_param *e, struct pb_
 }
 
 /* Open the child by name (never following), check its real place, answer. */
-static int lookup_child(struct pb_req *q, struct pb_node *p, const char *name,
-                        struct fuse_entry_param *e, const char *op)
+int pb_lookup_child(struct pb_req *q, struct pb_node *p, const char *name,
+                    struct fuse_entry_param *e, const char *op)
 {
         struct pb_view *v = q->v;
         char path[PATH_MAX];
@@ -212,7 +212,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
                 return pb_req_fail(&q, ENOENT);
         int r = pb_req_check(&q, p, path, sizeof(path), 0, "lookup");
         if (r == 0)
-                r = lookup_child(&q, p, name, &e, "lookup");
+                r = pb_lookup_child(&q, p, name, &e, "lookup");
         if (r < 0)
                 return pb_req_fail(&q, -r);
         if (fuse_reply_entry(req, &e) != 0)
@@ -223,7 +223,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 void pb_reply_new_entry(struct pb_req *q, struct pb_node *parent, const char *name)
 {
         struct fuse_entry_param e;
-        int r = lookup_child(q, parent, name, &e, "create");
+        int r = pb_lookup_child(q, parent, name, &e, "create");
         if (r < 0)
                 return pb_req_fail(q, -r);
         if (fuse_reply_entry(q->req, &e) != 0)
@@ -565,6 +565,7 @@ const struct fuse_lowlevel_ops pb_view_path_ops = {
     .rename = op_rename,
     .opendir = pb_op_opendir,
     .readdir = pb_op_readdir,
+    .readdirplus = pb_op_readdirplus,
     .releasedir = pb_op_releasedir,
     .fsyncdir = pb_op_fsyncdir,
     .statfs = pb_op_statfs,

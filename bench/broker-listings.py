@@ -12,6 +12,9 @@ Measures, against a real plugboardd on a scratch state dir:
   - the same listings through Debian's `snap` client, for reference.
 
 Usage: bench/broker-listings.py [--build DIR] [--snaps 1000] [--runs 20]
+       bench/broker-listings.py --build DIR --snaps 1000 --keep   (leaves a state dir)
+       bench/broker-listings.py --build DIR --state STATE --runs 10
+       bench/broker-listings.py --build DIR --state STATE --callgrind
 """
 import argparse
 import http.client
@@ -86,6 +89,72 @@ def timed(argv, env, runs, before=None, daemon=None):
     return statistics.median(ts), statistics.mean(cpu), dcpu / runs, len(r.stdout.splitlines())
 
 
+def callgrind_total(path):
+    """Total instructions of a callgrind output file (its 'totals:' line)."""
+    with open(path) as f:
+        for line in f:
+            if line.startswith("totals:") or line.startswith("summary:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no totals in {path}")
+
+
+def callgrind(build, state):
+    work = tempfile.mkdtemp(prefix="pbbench-cg-", dir="/var/tmp")
+    sock = os.path.join(work, "sock")
+    proc = None
+    try:
+        shutil.copytree(state, os.path.join(work, "state"))
+        out = os.path.join(work, "broker.cg")
+        log = open(os.path.join(work, "log"), "w")
+        proc = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                                 os.path.join(build, "broker", "plugboardd"), "--state-dir",
+                                 os.path.join(work, "state"), "--socket", sock,
+                                 "--declarations-dir", os.path.join(work, "decl")], stderr=log)
+        deadline = time.time() + 300
+        while not os.path.exists(sock):
+            if time.time() > deadline or proc.poll() is not None:
+                raise RuntimeError("broker did not start under valgrind")
+            time.sleep(0.1)
+        env = {"PATH": "/usr/bin:/bin", "PLUGBOARD_SOCKET": sock, "LANG": "C.UTF-8",
+               "HOME": work}
+        pb = os.path.join(build, "cli", "plugboard")
+        # invalidate the listing cache, then count exactly one GET
+        r = api(sock, "POST", "/v2/interfaces",
+                {"action": "disconnect", "plugs": [{"snap": "bench-0001", "plug": "camera"}],
+                 "slots": [{"snap": "", "slot": ""}]})
+        wait(sock, r["change"], poll=0.01)
+        subprocess.run(["callgrind_control", "-z", str(proc.pid)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        api_path = "/v2/plugboard/connections?select=all"
+        c = Conn(sock)
+        c.request("GET", api_path)
+        resp = c.getresponse()
+        size = len(resp.read())
+        c.close()
+        if resp.status != 200:
+            raise RuntimeError(f"GET {api_path}: HTTP {resp.status} (a build without it?)")
+        subprocess.run(["callgrind_control", "-d", str(proc.pid)], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        dumps = sorted(f for f in os.listdir(work) if f.startswith("broker.cg."))
+        broker_ir = callgrind_total(os.path.join(work, dumps[-1]))
+        cli_out = os.path.join(work, "cli.cg")
+        t = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={cli_out}",
+                            pb, "connections", "--all"], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, check=True)
+        cli_ir = callgrind_total(cli_out)
+        print(f"callgrind, {len(t.stdout.splitlines())} table lines:")
+        print(f"  broker, one cold GET {api_path} ({size / 1e6:.2f} MB): "
+              f"{broker_ir / 1e6:.1f}M instructions")
+        print(f"  CLI process `plugboard connections --all`: {cli_ir / 1e6:.1f}M instructions")
+        print(f"  together: {(broker_ir + cli_ir) / 1e6:.1f}M instructions")
+        return 0
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default=os.path.join(os.path.dirname(__file__), "..", "build"))
@@ -96,7 +165,15 @@ def main():
                     "the listings; connect latency is then not measured")
     ap.add_argument("--keep", action="store_true",
                     help="leave the broker running on its state (for profiling)")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="(with --state) instead of timing: count the instructions of one cold "
+                    "GET in the broker and of the `plugboard connections --all` process with "
+                    "valgrind's callgrind (load-independent; ~1 min)")
     a = ap.parse_args()
+    if a.callgrind:
+        if not a.state:
+            ap.error("--callgrind needs --state")
+        return callgrind(os.path.abspath(a.build), a.state)
     build = os.path.abspath(a.build)
     work = tempfile.mkdtemp(prefix="pbbench-", dir="/var/tmp")
     sock = os.path.join(work, "sock")

@@ -224,19 +224,21 @@ echo
 echo "== revocation latency (pb_view_publish, view only)"
 publish() { # publish SPEC -> prints "ms (nodes)"
 	echo "publish $1" >&"${HCTL[1]}"
-	read -r ok ns nodes rc _ <&"${HCTL[0]}"
+	read -r ok ns nodes rc _ check <&"${HCTL[0]}"
 	[ "$ok" = ok ] && [ "$rc" = 0 ] || { echo "publish failed: $ok $rc" >&2; exit 1; }
-	awk -v ns="$ns" -v n="$nodes" 'BEGIN { printf "%.2f ms (%d nodes invalidated)\n", ns / 1e6, n }'
+	awk -v ns="$ns" -v n="$nodes" -v c="$check" \
+		'BEGIN { printf "%.2f ms (%d nodes invalidated; deciding %.2f ms)\n", ns / 1e6, n, c / 1e6 }'
 }
-hold() { # hold FILES...: a user process opens them all (reads the first through)
+hold() { # hold FILES...: a user process opens them all (reads each through)
 	rm -f "$S/hold.in" "$S/hold.out"
 	mkfifo "$S/hold.in" "$S/hold.out"
 	chmod 666 "$S/hold.in" "$S/hold.out"
 	"${AS[@]}" /usr/bin/python3 -c '
 import os, sys
 fds = [os.open(p, os.O_RDONLY) for p in sys.argv[1:]]
-while os.read(fds[0], 1 << 20):
-    pass
+for fd in fds:
+    while os.read(fd, 1 << 20):
+        pass
 print("held", flush=True)
 sys.stdin.read()' "$@" <"$S/hold.in" >"$S/hold.out" &
 	HOLD_PID=$!
@@ -244,14 +246,21 @@ sys.stdin.read()' "$@" <"$S/hold.in" >"$S/hold.out" &
 	read -r _ <"$S/hold.out"
 }
 unhold() { exec {HOLD_W}>&-; wait "$HOLD_PID" 2>/dev/null || true; }
+# Each case PB_BENCH_REVOKE_REPS times (default 3): revoke, then re-grant.
+RREPS=${PB_BENCH_REVOKE_REPS:-3}
 "${AS[@]}" mkdir "$S/mnt-view/small"
 for i in $(seq 1000); do echo "$i" > "$S/src-view/small/f$i"; done
 chown -R "$U:$G" "$S/src-view/small"
-hold "$S"/mnt-view/small/f*
-printf "1000 open small files:    %s\n" "$(publish "$S/revoke.json")"
-unhold
-publish "$S/grant.json" >/dev/null
+for k in $(seq "$RREPS"); do
+	hold "$S"/mnt-view/small/f*
+	printf "1000 open small files (cached), round %d: %s\n" "$k" "$(publish "$S/revoke.json")"
+	unhold
+	publish "$S/grant.json" >/dev/null
+done
 "${AS[@]}" dd if=/dev/zero of="$S/mnt-view/big" bs=1M count=1024 status=none
-hold "$S/mnt-view/big"
-printf "1 GiB file, fully cached: %s\n" "$(publish "$S/revoke.json")"
-unhold
+for k in $(seq "$RREPS"); do
+	hold "$S/mnt-view/big"
+	printf "1 GiB file, fully cached, round %d: %s\n" "$k" "$(publish "$S/revoke.json")"
+	unhold
+	publish "$S/grant.json" >/dev/null
+done

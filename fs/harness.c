@@ -135,16 +135,11 @@ int main(int argc, char **argv)
         const char *spec = NULL, *audit_file = NULL;
         int audit_fd = -1;
         static const struct option opts[] = {
-            {"kind", required_argument, NULL, 'k'},
-            {"root", required_argument, NULL, 'r'},
-            {"mount", required_argument, NULL, 'm'},
-            {"uid", required_argument, NULL, 'u'},
-            {"gid", required_argument, NULL, 'g'},
-            {"spec", required_argument, NULL, 's'},
-            {"audit", required_argument, NULL, 'a'},
-            {"cache", required_argument, NULL, 'c'},
-            {"fuse-debug", no_argument, NULL, 'd'},
-            {NULL, 0, NULL, 0},
+            {"kind", required_argument, NULL, 'k'},  {"root", required_argument, NULL, 'r'},
+            {"mount", required_argument, NULL, 'm'}, {"uid", required_argument, NULL, 'u'},
+            {"gid", required_argument, NULL, 'g'},   {"spec", required_argument, NULL, 's'},
+            {"audit", required_argument, NULL, 'a'}, {"cache", required_argument, NULL, 'c'},
+            {"fuse-debug", no_argument, NULL, 'd'},  {NULL, 0, NULL, 0},
         };
         for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
                 switch (c) {

@@ -124,6 +124,10 @@ int pb_node_path(struct pb_view *v, struct pb_node *n, char *buf, size_t len);
 /* /proc/self/fd, opened once per view: reading a node's path relative to it
  * saves walking four components on every request. */
 int pb_proc_fd_open(void);
+/* paths.c: the current host path of nodes[0..n-1] and of the root (index
+ * n): (*paths)[i] (NULL on error, then (*errs)[i] < 0). Caller frees each
+ * path and both arrays. 0 or -ENOMEM. */
+int pb_nodes_paths(struct pb_view *v, struct pb_node **nodes, size_t n, char ***paths, int **errs);
 /* All nodes the kernel knows, each with a reference; caller unrefs. */
 int pb_nodes_snapshot(struct pb_view *v, struct pb_node ***out, size_t *n);
 

@@ -6,7 +6,7 @@ import json
 import os
 import signal
 
-from .conftest import as_user, home_spec, probe, read_line, spawn_probe
+from .conftest import as_user, home_spec, probe, read_line, spawn_probe, spec
 
 
 def revoke(v, home):
@@ -231,3 +231,28 @@ def test_cached_listing_follows_the_views_own_changes(views, home, test_user):
     assert ls("Music") == ["a.txt", "sub"]
     as_user(test_user, ["rm", "-r", v.path("Music/sub"), v.path("Documents/b.txt")], check=True)
     assert ls("Music") == ["a.txt"] and ls("Documents") == ["deep"]
+
+
+def test_file_moved_on_host_into_revoked_area_is_revoked(views, home, test_user):
+    """Publish finds each node's place from the name it was looked up by only
+    while the same object is still there: a file the host moved into the area
+    being revoked (and a new file under its old name) must not fool it, or the
+    reader would go on reading its cached pages."""
+    def two(docs):
+        return spec({"music": True, "docs": docs},
+                    [(f"{home}/Music", "rw", True, "music"),
+                     (f"{home}/Documents", "rw", True, "docs"),
+                     (home, "r", False, None)])
+    v = views("home", home, two(True))
+    p = spawn_probe(test_user, "reader", v.path("Music/a.txt"), "600")
+    assert read_line(p) == "looping"
+    os.rename(os.path.join(home, "Music/a.txt"), os.path.join(home, "Documents/a.txt"))
+    with open(os.path.join(home, "Music/a.txt"), "w") as f:
+        f.write("decoy\n")
+    r = v.publish(two(False))
+    assert r["rc"] == 0
+    res = json.loads(read_line(p))
+    p.wait(timeout=10)
+    assert res["ok"] > 0, "the reader read before the revoke"
+    assert res["fail"] > 0 and res["errors"] == ["EACCES"]
+    assert res["last_ok_start"] < r["t_mono_ns"], (res, r)

@@ -62,5 +62,20 @@ int main(void)
 	PB_CHECK(parse(deep, &d) == 0 && d.n == depth);
 	pb_jfree(&d);
 	free(deep);
+	/* In-place decoding: each string becomes its decoded, NUL-terminated
+	 * self inside the caller's copy; the other tokens stay usable. */
+	char rows[] = "{\"rows\":[[\"a\\u00e9\\\"b\",\"plain\",\"\\ud83d\\ude00\",\"\"]]}";
+	PB_CHECK(pb_jparse(rows, strlen(rows), &d) == 0);
+	size_t r = pb_jget(&d, 0, "rows"), row = pb_jfirst(&d, r), c = pb_jfirst(&d, row);
+	PB_CHECK_STR(pb_jstr_inplace(&d, rows, c), "a\xc3\xa9\"b");
+	c = pb_jnext(&d, c);
+	PB_CHECK_STR(pb_jstr_inplace(&d, rows, c), "plain");
+	c = pb_jnext(&d, c);
+	PB_CHECK_STR(pb_jstr_inplace(&d, rows, c), "\xf0\x9f\x98\x80");
+	c = pb_jnext(&d, c);
+	PB_CHECK_STR(pb_jstr_inplace(&d, rows, c), "");
+	PB_CHECK(pb_jstr_inplace(&d, rows, row) == NULL); /* not a string */
+	PB_CHECK(pb_jget(&d, 0, "rows") == r);
+	pb_jfree(&d);
 	return pb_test_done();
 }

@@ -61,5 +61,19 @@ int main(void)
         s = render(tw);
         PB_CHECK_STR(s, "a    b\n\xc3\xa9t\xc3\xa9  c\n");
         free(s);
+        /* Borrowed rows (pb_tw_row_ref) lay out like formatted ones. */
+        tw = pb_tw_new(5, 2);
+        pb_tw_printf(tw, "Interface\tPlug\tSlot\tNotes\n");
+        const char *r1[] = {"leds", "keyboard-lights:capslock", "leds-provider:capslock-led",
+                            "gadget"};
+        const char *r2[] = {"leds", "keyboard-lights:numlock", ":numlock-led", "manual"};
+        pb_tw_row_ref(tw, r1, 4);
+        pb_tw_row_ref(tw, r2, 4);
+        s = render(tw);
+        PB_CHECK_STR(s,
+                     "Interface  Plug                      Slot                        Notes\n"
+                     "leds       keyboard-lights:capslock  leds-provider:capslock-led  gadget\n"
+                     "leds       keyboard-lights:numlock   :numlock-led                manual\n");
+        free(s);
         return pb_test_done();
 }

@@ -119,15 +119,24 @@ def test_broker_down_fails_closed_and_new_apps_work_after_restart(broker, workdi
         mounts = fuse_mounts_under(workdir)
         socks = [p for p in sockets_under(sandbox_dir) if p.endswith("snapd-snap.socket")]
         assert mounts and socks, (mounts, socks)
+        listed = {m: sorted(os.listdir(m)) for m in mounts}
         broker.kill()
         killed = time.monotonic_ns()
         # Host side, right after the kill: the views and served sockets of
-        # the running sandbox fail closed.
-        # the views (a listing always asks the daemon; a stat may be cached)
+        # the running sandbox fail closed. Every request that reaches a view's
+        # daemon fails: a name never looked up must be asked for.
+        fresh = "pb-never-looked-up-" + os.path.basename(workdir)
         for m in mounts:
             with pytest.raises(OSError) as e:
-                os.listdir(m)
+                os.stat(os.path.join(m, fresh))
             assert e.value.errno == errno.ENOTCONN, (m, e.value)
+        # What the kernel cached before the kill (attributes, a listing) may
+        # still be served until the launcher ends the sandbox: never more.
+        for m in mounts:
+            try:
+                assert sorted(os.listdir(m)) == listed[m], m
+            except OSError as e:
+                assert e.errno == errno.ENOTCONN, (m, e)
         for p in socks:
             with socket.socket(socket.AF_UNIX) as c, pytest.raises(OSError) as e:
                 c.connect(p)

@@ -49,16 +49,19 @@ void pb_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         pb_req_end(&q);
 }
 
-static bool entry_visible(struct pb_req *q, struct pb_node *dir, const char *dpath,
+/* c holds the directory's path and a '/' (plen bytes); the name is appended
+ * in place (no formatting per entry: a listing checks thousands). */
+static bool entry_visible(struct pb_req *q, struct pb_node *dir, char *c, size_t plen,
                           struct dirent *e, int dfd)
 {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
                 return true;
         if (pb_is_own_mountpoint(q->v, dir, e->d_name))
                 return false;
-        char c[PATH_MAX];
-        if (pb_child_path(c, sizeof(c), dpath, e->d_name) < 0)
+        size_t nlen = strlen(e->d_name);
+        if (plen + nlen >= PATH_MAX)
                 return false;
+        memcpy(c + plen, e->d_name, nlen + 1);
         if (pb_view_access(q->v, q->g, c) == 0)
                 return false;
         if (q->v->kind == PB_VIEW_DEV) {
@@ -111,8 +114,8 @@ static int dirstream_open(struct pb_node *n)
 
 /* Add one entry; READDIRPLUS looks the name up as LOOKUP would (same
  * checks, one lookup count). 1: added; 0: skipped; -1: does not fit. */
-static int add_entry(struct pb_req *q, struct pb_node *dir, struct dirent *de, char *buf,
-                     size_t rem, size_t *sz, bool plus)
+static int add_entry(struct pb_req *q, struct pb_node *dir, const char *dpath, struct dirent *de,
+                     char *buf, size_t rem, size_t *sz, bool plus)
 {
         off_t next = de->d_off;
         if (!plus) {
@@ -125,7 +128,7 @@ static int add_entry(struct pb_req *q, struct pb_node *dir, struct dirent *de, c
         bool dots = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
         /* "." and "..": no node (ino 0: the kernel links nothing). A name
          * that vanished or is not visible by its real place is left out. */
-        if (!dots && pb_lookup_child(q, dir, de->d_name, &e, "readdir") < 0)
+        if (!dots && pb_lookup_child(q, dir, dpath, false, de->d_name, &e, "readdir") < 0)
                 return 0;
         *sz = fuse_add_direntry_plus(q->req, buf, rem, de->d_name, &e, next);
         if (*sz > rem) {
@@ -166,6 +169,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
         size_t used = 0;
         bool eof = false;
         int dfd = dirfd(d->dp);
+        char child[PATH_MAX];
+        size_t plen = strcmp(path, "/") == 0 ? 0 : strlen(path);
+        memcpy(child, path, plen);
+        child[plen++] = '/';
         for (;;) {
                 if (!d->entry) {
                         errno = 0;
@@ -177,9 +184,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
                         }
                 }
                 off_t next = d->entry->d_off;
-                if (entry_visible(&q, n, path, d->entry, dfd)) {
+                if (entry_visible(&q, n, child, plen, d->entry, dfd)) {
                         size_t sz = 0;
-                        int a = add_entry(&q, n, d->entry, buf + used, size - used, &sz, plus);
+                        int a =
+                            add_entry(&q, n, path, d->entry, buf + used, size - used, &sz, plus);
                         if (a < 0)
                                 break; /* keep the entry for the next call */
                         if (a > 0)

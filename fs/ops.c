@@ -167,9 +167,22 @@ static void fill_entry(struct pb_view *v, struct fuse_entry_param *e, struct pb_
         e->entry_timeout = v->entry_timeout;
 }
 
-/* Open the child by name (never following), check its real place, answer. */
-int pb_lookup_child(struct pb_req *q, struct pb_node *p, const char *name,
-                    struct fuse_entry_param *e, const char *op)
+/* Is node p still at ppath (its path read earlier in this request)? */
+static bool still_at(struct pb_view *v, struct pb_node *p, const char *ppath)
+{
+        char now[PATH_MAX];
+        return pb_node_path(v, p, now, sizeof(now)) == 0 && strcmp(now, ppath) == 0;
+}
+
+/* Open the child by name (never following), check its real place, answer.
+ * The place is ppath/name, ppath being the parent's path read in this
+ * request (NULL: unknown, read the new fd's path instead, which costs procfs
+ * a new dentry per node: a quarter of the daemon's time in a cold find).
+ * LOOKUP also checks that the parent is still there after the open; a
+ * listing decides all its names by the place its directory had when the
+ * request began, as READDIR does. */
+int pb_lookup_child(struct pb_req *q, struct pb_node *p, const char *ppath, bool recheck,
+                    const char *name, struct fuse_entry_param *e, const char *op)
 {
         struct pb_view *v = q->v;
         char path[PATH_MAX];
@@ -184,8 +197,13 @@ int pb_lookup_child(struct pb_req *q, struct pb_node *p, const char *name,
                 close(fd);
                 return r;
         }
-        struct pb_node tmp = {.fd = fd};
-        int r = pb_node_path(v, &tmp, path, sizeof(path));
+        int r = -1;
+        if (ppath && (!recheck || still_at(v, p, ppath)))
+                r = pb_child_path(path, sizeof(path), ppath, name);
+        if (r < 0) {
+                struct pb_node tmp = {.fd = fd};
+                r = pb_node_path(v, &tmp, path, sizeof(path));
+        }
         unsigned a = r < 0 ? 0 : pb_view_access(v, q->g, path);
         if (a == 0 || (v->kind == PB_VIEW_DEV && !pb_dev_visible(st.st_mode))) {
                 if (a == 0 && r == 0)
@@ -212,7 +230,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
                 return pb_req_fail(&q, ENOENT);
         int r = pb_req_check(&q, p, path, sizeof(path), 0, "lookup");
         if (r == 0)
-                r = pb_lookup_child(&q, p, name, &e, "lookup");
+                r = pb_lookup_child(&q, p, path, true, name, &e, "lookup");
         if (r < 0)
                 return pb_req_fail(&q, -r);
         if (fuse_reply_entry(req, &e) != 0)
@@ -223,7 +241,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 void pb_reply_new_entry(struct pb_req *q, struct pb_node *parent, const char *name)
 {
         struct fuse_entry_param e;
-        int r = pb_lookup_child(q, parent, name, &e, "create");
+        int r = pb_lookup_child(q, parent, NULL, false, name, &e, "create");
         if (r < 0)
                 return pb_req_fail(q, -r);
         if (fuse_reply_entry(q->req, &e) != 0)

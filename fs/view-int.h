@@ -214,8 +214,10 @@ bool pb_dev_visible(mode_t type);
 /* ops.c: answer a new name with an entry (creates the node). */
 void pb_reply_new_entry(struct pb_req *q, struct pb_node *parent, const char *name);
 /* ops.c: open parent/name (never following), check its real place, fill e
- * and add one lookup to its node; -ENOENT when invisible. */
-int pb_lookup_child(struct pb_req *q, struct pb_node *p, const char *name,
-                    struct fuse_entry_param *e, const char *op);
+ * and add one lookup to its node; -ENOENT when invisible. ppath: the
+ * parent's path as read in this request, or NULL; recheck: confirm the
+ * parent is still there after the open. */
+int pb_lookup_child(struct pb_req *q, struct pb_node *p, const char *ppath, bool recheck,
+                    const char *name, struct fuse_entry_param *e, const char *op);
 bool pb_bad_name(const char *name);
 int pb_child_path(char *buf, size_t len, const char *parent, const char *name);

@@ -41,6 +41,7 @@ start_harness() {
 	HARNESS_BIN="$B/portals/pb-portal-harness"
 	"$bin" "$@" < "$W/$name.in" > "$W/$name.out" 2>"$W/$name.err" &
 	PIDS+=($!)
+	eval "${name}_pid=$!"
 	eval "exec {${name}_fd}>\"\$W/\$name.in\""
 	for _ in $(seq 300); do grep -q '^ready$' "$W/$name.out" 2>/dev/null && return 0; sleep 0.05; done
 	echo "harness $name did not start: $(cat "$W/$name.err")" >&2
@@ -54,16 +55,38 @@ hcmd() {
 	tail -1 "$W/$name.out"
 }
 
+# CPU time (ns) the harness NAME has used so far, all its threads (the proxy
+# runs in the loop thread): what busy-polling costs shows here.
+hcpu() {
+	local pidvar="${1}_pid"
+	cat /proc/"${!pidvar}"/task/*/schedstat | awk '{s += $1} END {printf "%.0f\n", s}'
+}
+
+# Times the harness NAME has blocked so far (voluntary context switches,
+# all threads): each is a wake-up later, the expensive part on an idle VM.
+hwake() {
+	local pidvar="${1}_pid"
+	cat /proc/"${!pidvar}"/task/*/status | awk '/^voluntary_ctxt_switches/ {s += $2} END {print s}'
+}
+
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # ---------------------------------------------------------------- X11
 COOKIE=$(xxd -l 16 -p /dev/urandom)
 xauth -f "$W/xauth" add :0 . "$COOKIE"
-Xvfb -displayfd 4 -auth "$W/xauth" -nolisten tcp -nolisten local -noreset \
+# An explicit, random free display number: with -displayfd alone the server
+# takes the first number without a lock file in /tmp, and a test running in
+# its own /tmp (another checkout's CI) may hold that one's socket.
+N=
+for _ in $(seq 50); do
+	n=$((RANDOM % 800 + 100))
+	[ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ] || { N=$n; break; }
+done
+Xvfb ":$N" -displayfd 4 -auth "$W/xauth" -nolisten tcp -nolisten local -noreset \
 	-screen 0 1024x768x24 4>"$W/displayfd" 2>"$W/xvfb.log" &
 PIDS+=($!)
 for _ in $(seq 100); do grep -q . "$W/displayfd" 2>/dev/null && break; sleep 0.1; done
-N=$(head -1 "$W/displayfd")
+[ "$(head -1 "$W/displayfd")" = "$N" ] || { echo "Xvfb :$N failed: $(cat "$W/xvfb.log")" >&2; exit 1; }
 XAUTHORITY="$W/xauth" xauth add ":$N" . "$COOKIE"
 
 socat -b 262144 UNIX-LISTEN:"$W/x-socat",fork UNIX-CONNECT:/tmp/.X11-unix/X"$N" &
@@ -96,33 +119,78 @@ xrun() { # SOCKET AUTHFILE [XRTT_ROUNDS]
 PATHS="direct socat proxy direct-untrusted proxy-trusted"
 [ -n "${PB_BENCH_BASE:-}" ] && PATHS="$PATHS proxy-base"
 for p in $PATHS; do : > "$W/x-$p.txt"; done
+# xrun through harness NAME, appending its CPU time for the run (ms).
+xrun_cpu() { # NAME SOCKET AUTHFILE OUT
+	local c0 c1 s0 s1
+	c0=$(hcpu "$1"); s0=$(hwake "$1")
+	xrun "$2" "$3" >> "$4"
+	c1=$(hcpu "$1"); s1=$(hwake "$1")
+	echo "cpu_ms=$(( (c1 - c0) / 1000000 )) sleeps=$(( s1 - s0 ))" >> "$4"
+}
 for _ in $(seq "$ROUNDS"); do
 	xrun /tmp/.X11-unix/X"$N" "$W/xauth" >> "$W/x-direct.txt"
 	xrun "$W/x-socat" "$W/xauth" >> "$W/x-socat.txt"
-	xrun "$W/x-proxy" "$W/x-sandbox.xauth" >> "$W/x-proxy.txt"
+	xrun_cpu XH "$W/x-proxy" "$W/x-sandbox.xauth" "$W/x-proxy.txt"
 	if [ -n "${PB_BENCH_BASE:-}" ]; then
-		xrun "$W/x-proxyb" "$W/x-sandboxb.xauth" >> "$W/x-proxy-base.txt"
+		xrun_cpu XB "$W/x-proxyb" "$W/x-sandboxb.xauth" "$W/x-proxy-base.txt"
 	fi
 	xrun /tmp/.X11-unix/X"$N" "$W/xauth-untrusted" >> "$W/x-direct-untrusted.txt"
-	xrun "$W/x-proxyt" "$W/x-sandboxt.xauth" >> "$W/x-proxy-trusted.txt"
+	xrun_cpu XT "$W/x-proxyt" "$W/x-sandboxt.xauth" "$W/x-proxy-trusted.txt"
 done
 field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" "$1" | median; }
 echo "X11 (Xvfb :$N, medians of $ROUNDS runs x 7 rounds)"
-printf '%-17s %12s %14s %14s\n' path "XSync µs" "PutImage MB/s" "GetImage MB/s"
+# proxy CPU: the harness's CPU time during one xrtt run (median), all of
+# the loop's work for that client: forwarding and busy-polling.
+# XSync 1x: the median of single round trips (less skewed by preemptions
+# on a busy machine than the mean over 2000).
+# proxy sleeps: how often the proxy blocked during the run (14,000 XSyncs
+# and 280 images of 1 MB): each is a wake-up, which on an idle VM means
+# waking a halted vCPU.
+printf '%-17s %9s %9s %14s %14s %13s %13s\n' path "XSync µs" "1x µs" "PutImage MB/s" \
+	"GetImage MB/s" "proxy CPU ms" "proxy sleeps"
 for p in $PATHS; do
-	printf '%-17s %12s %14s %14s\n' "$p" "$(field "$W/x-$p.txt" rtt_us)" \
-		"$(field "$W/x-$p.txt" put_MBps)" "$(field "$W/x-$p.txt" get_MBps)"
+	cpu=$(field "$W/x-$p.txt" cpu_ms)
+	sl=$(field "$W/x-$p.txt" sleeps)
+	printf '%-17s %9s %9s %14s %14s %13s %13s\n' "$p" "$(field "$W/x-$p.txt" rtt_us)" \
+		"$(field "$W/x-$p.txt" rtt1_us)" "$(field "$W/x-$p.txt" put_MBps)" \
+		"$(field "$W/x-$p.txt" get_MBps)" "${cpu:--}" "${sl:--}"
 done
 d_rtt=$(field "$W/x-direct.txt" rtt_us); d_put=$(field "$W/x-direct.txt" put_MBps)
-d_get=$(field "$W/x-direct.txt" get_MBps)
+d_get=$(field "$W/x-direct.txt" get_MBps); d_one=$(field "$W/x-direct.txt" rtt1_us)
 for p in ${PATHS#direct }; do
 	[ "$p" = direct-untrusted ] && continue
 	awk -v p="$p" -v r="$(field "$W/x-$p.txt" rtt_us)" -v pu="$(field "$W/x-$p.txt" put_MBps)" \
 		-v g="$(field "$W/x-$p.txt" get_MBps)" -v dr="$d_rtt" -v dp="$d_put" -v dg="$d_get" \
-		'BEGIN {printf "ratio %-13s round trip %.2fx direct, PutImage %.2fx, GetImage %.2fx\n",
-			p, r/dr, pu/dp, g/dg}'
+		-v o="$(field "$W/x-$p.txt" rtt1_us)" -v do1="$d_one" \
+		'BEGIN {printf "ratio %-13s round trip %.2fx direct (1x %.2fx), PutImage %.2fx, GetImage %.2fx\n",
+			p, r/dr, o/do1, pu/dp, g/dg}'
 done
 
+# Several busy clients at once through one proxy (all of them in the
+# loop thread): busy-polling must not make them wait on each other.
+NC=${PB_BENCH_CLIENTS:-8}
+conc() { # NAME SOCKET AUTHFILE OUT
+	local c0 c1 i pids=()
+	c0=$(hcpu "$1")
+	for i in $(seq "$NC"); do xrun "$2" "$3" 3 > "$4.$i" & pids+=($!); done
+	wait "${pids[@]}"
+	c1=$(hcpu "$1")
+	echo "$(cat "$4".* | sed -n 's/.*rtt1_us=\([0-9.]*\).*/\1/p' | median)" \
+		"$(( (c1 - c0) / 1000000 ))" >> "$4"
+	rm -f "$4".*
+}
+CPATHS="proxy"
+[ -n "${PB_BENCH_BASE:-}" ] && CPATHS="proxy proxy-base"
+for _ in $(seq "$ROUNDS"); do
+	conc XH "$W/x-proxy" "$W/x-sandbox.xauth" "$W/c-proxy.txt"
+	[ -n "${PB_BENCH_BASE:-}" ] && conc XB "$W/x-proxyb" "$W/x-sandboxb.xauth" "$W/c-proxy-base.txt"
+done
+echo
+echo "X11, $NC clients at once through one proxy (medians of $ROUNDS runs): XSync 1x µs | proxy CPU ms"
+for p in $CPATHS; do
+	printf '%-17s %9s %9s\n' "$p" "$(awk '{print $1}' "$W/c-$p.txt" | median)" \
+		"$(awk '{print $2}' "$W/c-$p.txt" | median)"
+done
 
 echo
 echo "X11 revocation with a busy client (5 runs): publish time | until the client exited"

@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -32,7 +34,16 @@ struct pb_loop {
         struct pb_loop_task *calls; /* cross-thread calls, guarded by lock */
 
         struct pb_loop_task *deferred; /* loop thread only */
+        /* Loop thread only, see pb_loop_expect: the poll budget, the watch
+         * it is for, and how many more batches not to poll after a poll was
+         * ended by someone else. */
+        uint32_t spin_ns;
+        const struct pb_loop_watch *spin_for;
+        unsigned spin_off;
 };
+
+/* Batches without polling after a poll was ended by another watch. */
+#define SPIN_OFF_BATCHES 32
 
 int pb_loop_new(struct pb_loop **out)
 {
@@ -116,6 +127,45 @@ int pb_loop_defer(struct pb_loop *l, void (*fn)(void *), void *data)
         return 0;
 }
 
+void pb_loop_expect(struct pb_loop *l, const struct pb_loop_watch *w, uint32_t ns)
+{
+        if (l->spin_off == 0 && ns > l->spin_ns) {
+                l->spin_ns = ns < PB_LOOP_SPIN_MAX_NS ? ns : PB_LOOP_SPIN_MAX_NS;
+                l->spin_for = w;
+        }
+}
+
+static uint64_t mono_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Bounded busy-poll (pb_loop_expect): epoll_wait without a timeout until an
+ * event is ready or the budget is spent. Returns what epoll_wait returned,
+ * 0 when the budget ran out. */
+static int spin_wait(struct pb_loop *l, struct epoll_event *evs, int max)
+{
+        uint64_t end = mono_ns() + l->spin_ns;
+        l->spin_ns = 0;
+        for (;;) {
+                int n = epoll_wait(l->epfd, evs, max, 0);
+                if (n > 0) {
+                        bool mine = false;
+                        for (int i = 0; i < n && !mine; i++)
+                                mine = evs[i].data.ptr == l->spin_for;
+                        if (!mine)
+                                l->spin_off = SPIN_OFF_BATCHES;
+                }
+                if (n != 0 || mono_ns() >= end)
+                        return n;
+                /* Whatever else wants this vCPU (the X server woken here, a
+                 * build on a loaded machine) goes first. */
+                sched_yield();
+        }
+}
+
 static void run_deferred(struct pb_loop *l)
 {
         while (l->deferred) {
@@ -170,7 +220,9 @@ static void *loop_thread(void *arg)
         sigaddset(&pipe_set, SIGPIPE);
         pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
         for (;;) {
-                int n = epoll_wait(l->epfd, evs, PB_ARRAY_SIZE(evs), -1);
+                int n = l->spin_ns ? spin_wait(l, evs, PB_ARRAY_SIZE(evs)) : 0;
+                if (n == 0)
+                        n = epoll_wait(l->epfd, evs, PB_ARRAY_SIZE(evs), -1);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -188,6 +240,8 @@ static void *loop_thread(void *arg)
                                 w->cb(w, evs[i].events);
                 }
                 run_deferred(l);
+                if (l->spin_off)
+                        l->spin_off--;
                 if (woken && run_calls(l))
                         break;
         }

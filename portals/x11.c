@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "grants.h"
@@ -53,12 +54,20 @@ struct dir {
         size_t start, end;
         int pipe[2];  /* [0] read end, [1] write end; -1 before setup */
         size_t piped; /* bytes in the pipe, not yet written to the peer */
+        bool stream;  /* the last read was bulk: start the next with splice */
 };
 
 struct xside {
         struct pb_loop_watch w;
         struct xconn *conn;
         struct dir in; /* bytes read from this side, to be written to the peer */
+        /* Adaptive busy-poll (pb_loop_expect): when the proxy last wrote to
+         * this side with no answer from it since (0: answered), and how long
+         * to poll for its answer. Learnt from the answers' delays, so a side
+         * that answers in microseconds (an X server replying, a client in a
+         * round-trip loop) is polled for, and one that does not is not. */
+        uint64_t sent_at;
+        uint32_t spin_ns;
 };
 
 struct xconn {
@@ -135,6 +144,54 @@ static struct xside *xpeer(struct xside *s)
         return s == &s->conn->client ? &s->conn->server : &s->conn->client;
 }
 
+/* Busy-poll budgets: answers slower than SPIN_MAX_NS are waited for
+ * blocked; a budget under SPIN_MIN_NS is not worth a poll. */
+#define SPIN_MAX_NS 60000u
+#define SPIN_MIN_NS 2000u
+
+static uint64_t mono_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void spin_shrink(struct xside *s)
+{
+        s->spin_ns /= 2;
+        if (s->spin_ns < SPIN_MIN_NS)
+                s->spin_ns = 0;
+}
+
+/* Something is expected from s: the proxy just wrote to it (a request, a
+ * reply), or read a bulk chunk from it (an image: the rest follows as soon
+ * as s is woken by the room that read made). Poll for it if s answers
+ * quickly. An expectation renewed while the previous one is unmet past its
+ * budget (requests without replies) means polling did not pay: shrink. */
+static void expect_from(struct xside *s)
+{
+        uint64_t now = mono_ns();
+        if (s->sent_at && now - s->sent_at > s->spin_ns)
+                spin_shrink(s);
+        s->sent_at = now;
+        if (s->spin_ns)
+                pb_loop_expect(s->conn->proxy->loop, &s->w, s->spin_ns);
+}
+
+/* s said something: learn how long it took since the proxy wrote to it.
+ * Twice that delay leaves room for the usual jitter. */
+static void note_answer(struct xside *s)
+{
+        if (!s->sent_at)
+                return;
+        uint64_t dt = mono_ns() - s->sent_at;
+        s->sent_at = 0;
+        if (dt > SPIN_MAX_NS)
+                spin_shrink(s);
+        else if (2 * dt > s->spin_ns)
+                s->spin_ns = 2 * dt > SPIN_MAX_NS ? SPIN_MAX_NS : (uint32_t)(2 * dt);
+}
+
 static bool dir_pending(const struct dir *d)
 {
         return d->start < d->end || d->piped > 0;
@@ -145,13 +202,19 @@ static bool dir_pending(const struct dir *d)
 static int pump_out(struct xside *s)
 {
         struct dir *d = &s->in;
-        int out = xpeer(s)->w.fd;
+        struct xside *peer = xpeer(s);
+        int out = peer->w.fd;
+        bool sent = false;
+        int r = 0;
         while (d->start < d->end) {
                 ssize_t w =
                     send(out, d->buf + d->start, d->end - d->start, MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (w < 0)
-                        return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+                if (w < 0) {
+                        r = errno == EAGAIN || errno == EINTR ? 0 : -errno;
+                        goto out;
+                }
                 d->start += (size_t)w;
+                sent = true;
         }
         d->start = d->end = 0;
         while (d->piped > 0) {
@@ -161,13 +224,19 @@ static int pump_out(struct xside *s)
                         pb_sock_eat_sigpipe(); /* splice has no MSG_NOSIGNAL */
                         return -EPIPE;
                 }
-                if (w < 0)
-                        return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+                if (w < 0) {
+                        r = errno == EAGAIN || errno == EINTR ? 0 : -errno;
+                        goto out;
+                }
                 if (w == 0)
                         return -EIO; /* cannot happen: the pipe holds data */
                 d->piped -= (size_t)w;
+                sent = true;
         }
-        return 0;
+out:
+        if (sent && r == 0)
+                expect_from(peer);
+        return r;
 }
 
 /* Reads what s has to say while nothing of it is pending, forwarding as it
@@ -177,7 +246,9 @@ static int pump_out(struct xside *s)
 static int pump_in(struct xside *s)
 {
         struct dir *d = &s->in;
-        bool bulk = false;
+        /* In the middle of an image the small buffer's recv and send would
+         * only add two syscalls and a copy per chunk. */
+        bool bulk = d->stream;
         /* A few rounds at most: other connections get their turn. */
         for (int round = 0; round < 8 && !dir_pending(d); round++) {
                 size_t want = bulk ? PIPE_SIZE : SMALL_SIZE;
@@ -188,6 +259,8 @@ static int pump_in(struct xside *s)
                         return errno == EAGAIN || errno == EINTR ? 0 : -errno;
                 if (n == 0)
                         return -EPIPE;
+                if (round == 0)
+                        note_answer(s);
                 if (bulk)
                         d->piped = (size_t)n;
                 else
@@ -198,10 +271,14 @@ static int pump_in(struct xside *s)
                 /* A short read drained the socket; epoll is level-triggered,
                  * so skip the read that would only say EAGAIN (one syscall
                  * less per message: it shows in the round trip). */
-                if ((size_t)n < (bulk ? want / 2 : want))
+                if ((size_t)n < (bulk ? want / 2 : want)) {
+                        d->stream = (size_t)n >= SMALL_SIZE;
                         break;
-                bulk = true;
+                }
+                bulk = d->stream = true;
         }
+        if (d->stream)
+                expect_from(s);
         return 0;
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The portals' event loop: cross-thread calls, deferred frees, close in a batch. */
+/* The portals' event loop: cross-thread calls, deferred frees, close in a
+ * batch, events and calls during a busy-poll (pb_loop_expect). */
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -59,6 +60,29 @@ static void add_pair(void *data)
         close(s2[1]);
 }
 
+/* Echoes a byte and asks the loop to busy-poll for the next one: every
+ * event and every cross-thread call must still get through while it polls. */
+static struct pb_loop_watch echo_w;
+
+static void echo(struct pb_loop_watch *w, uint32_t events)
+{
+        char b;
+        if (read(w->fd, &b, 1) == 1)
+                (void)!write(w->fd, &b, 1);
+        pb_loop_expect(gctx->loop, w, PB_LOOP_SPIN_MAX_NS * 10); /* capped by the loop */
+}
+
+static void add_echo(void *data)
+{
+        pb_loop_add(gctx->loop, &echo_w, *(int *)data, EPOLLIN, echo);
+}
+
+static void close_echo(void *data)
+{
+        (void)data;
+        pb_loop_close(gctx->loop, &echo_w);
+}
+
 static void nothing(void *data)
 {
         (void)data;
@@ -85,6 +109,22 @@ int main(void)
         PB_CHECK(c.events == 1);   /* the closed watch's event was skipped */
         PB_CHECK(c.deferred == 1); /* and the deferred work ran after the batch */
         PB_CHECK(c.a.dead && c.b.dead);
+
+        int e[2];
+        PB_CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, e) == 0);
+        pb_loop_call(c.loop, add_echo, &e[1]);
+        int echoed = 0, calls = c.calls;
+        for (int i = 0; i < 200; i++) {
+                char b = (char)i, got = 0;
+                if (write(e[0], &b, 1) == 1 && read(e[0], &got, 1) == 1 && got == b)
+                        echoed++;
+                if (i % 20 == 0) /* lands while the loop polls for the next byte */
+                        pb_loop_call(c.loop, note_thread, &c);
+        }
+        PB_CHECK(echoed == 200);
+        PB_CHECK(c.calls == calls + 10 && c.ran_on_loop);
+        pb_loop_call(c.loop, close_echo, NULL);
+        close(e[0]);
         pb_loop_free(c.loop);
         return pb_test_done();
 }

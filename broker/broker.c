@@ -156,6 +156,8 @@ int pb_broker_init(struct pb_broker *b, const struct pb_broker_config *cfg, stru
         b->journal_fd = -1;
         pthread_mutex_init(&b->lock, NULL);
         pthread_mutex_init(&b->enforcers_lock, NULL);
+        pthread_mutex_init(&b->views_lock, NULL);
+        pthread_cond_init(&b->views_idle, NULL);
         pb_audit_init(&b->audit);
         pb_changes_init(&b->changes);
 

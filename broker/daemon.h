@@ -53,6 +53,15 @@ struct pb_broker {
 
         struct pb_audit audit;
 
+        /* The FUSE view sets (broker/sandbox-views.c) for the views API,
+         * while the run server lives. views_lock is a leaf guarding the
+         * pointer and the count of handlers using it; detaching waits for
+         * them (views_idle). */
+        pthread_mutex_t views_lock;
+        pthread_cond_t views_idle;
+        struct pb_view_sets *views;
+        unsigned views_users;
+
         struct pb_http *http;
         int state_dir_fd;
 };

@@ -18,6 +18,8 @@ static const struct pb_route routes[] = {
     {"GET", "/v2/system-info", pb_api_get_system_info, false},
     {"GET", "/v2/plugboard/denials", pb_api_get_denials, false},
     {"GET", "/v2/plugboard/connections", pb_api_get_connections_table, false},
+    {"POST", "/v2/plugboard/views", pb_api_post_views, true},
+    {"DELETE", "/v2/plugboard/views", pb_api_delete_views, true},
 };
 
 static bool match(const char *pattern, const char *path, const char **arg)

@@ -75,6 +75,10 @@ const struct pb_route *pb_route_find(const char *method, const char *path, const
                                      bool *path_known);
 
 /* ---- handlers (one file per concern) ---- */
+/* api-views.c: POST/DELETE /v2/plugboard/views (a snap's FUSE views for a
+ * user without a run, e.g. for tests) */
+struct pb_response *pb_api_post_views(struct pb_request *r);
+struct pb_response *pb_api_delete_views(struct pb_request *r);
 /* api-connections.c */
 struct pb_response *pb_api_get_connections(struct pb_request *r);
 struct pb_response *pb_api_get_connections_table(struct pb_request *r);

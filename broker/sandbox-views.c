@@ -5,6 +5,7 @@
  * enforcers while holding it, so two first runs of one pair cannot race into
  * two sets); nothing that runs under the broker's locks (publish) takes it. */
 #include "sandbox-views.h"
+#include "daemon.h"
 #include "common/log.h"
 
 #include <limits.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <dirent.h>
+#include <pwd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -44,6 +46,7 @@ struct pb_view_set {
         char *snap;
         uid_t uid;
         unsigned refs;
+        bool pinned; /* one of refs is the views API's (pb_view_set_pin) */
         struct timespec idle_since;
         char *path[PB_VSLOT__COUNT];
         struct view_enf v[PB_VSLOT__COUNT];
@@ -203,6 +206,102 @@ const char *pb_view_set_path(const struct pb_view_set *v, enum pb_view_slot slot
         return v->v[slot].view ? v->path[slot] : NULL;
 }
 
+const char *pb_view_slot_name(enum pb_view_slot slot)
+{
+        return (unsigned)slot < PB_VSLOT__COUNT ? slots[slot].name : NULL;
+}
+
+int pb_view_set_pin(struct pb_view_sets *vs, const char *snap, uid_t uid,
+                    char *paths[PB_VSLOT__COUNT], struct pb_error *err)
+{
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res)
+                return pb_error_set(err, ESRCH, "no user with uid %u", (unsigned)uid);
+        if (pw.pw_dir[0] != '/' || strcmp(pw.pw_dir, "/") == 0)
+                return pb_error_set(err, EINVAL, "the home directory of uid %u is unusable: %s",
+                                    (unsigned)uid, pw.pw_dir);
+        struct pb_view_set *v;
+        int r = pb_view_set_acquire(vs, snap, uid, pw.pw_gid, pw.pw_dir, &v, err);
+        if (r < 0)
+                return r;
+        pthread_mutex_lock(&vs->lock);
+        if (v->pinned)
+                v->refs--; /* already pinned: this acquire made refs >= 2 */
+        else
+                v->pinned = true;
+        for (int i = 0; i < PB_VSLOT__COUNT; i++) {
+                const char *p = pb_view_set_path(v, i);
+                paths[i] = p ? strdup(p) : NULL;
+                if (p && !paths[i])
+                        r = pb_error_set(err, ENOMEM, "out of memory");
+        }
+        pthread_mutex_unlock(&vs->lock);
+        if (r < 0)
+                for (int i = 0; i < PB_VSLOT__COUNT; i++) {
+                        free(paths[i]);
+                        paths[i] = NULL;
+                }
+        return r;
+}
+
+int pb_view_set_unpin(struct pb_view_sets *vs, const char *snap, uid_t uid)
+{
+        pthread_mutex_lock(&vs->lock);
+        struct pb_view_set *v = vs->list;
+        while (v && !(v->uid == uid && strcmp(v->snap, snap) == 0))
+                v = v->next;
+        if (!v || !v->pinned) {
+                pthread_mutex_unlock(&vs->lock);
+                return -ENOENT;
+        }
+        v->pinned = false;
+        if (--v->refs == 0) {
+                /* Idle since forever: the reaper stops it now, not after the
+                 * linger (that is for repeated runs, not for an explicit drop). */
+                v->idle_since = (struct timespec){0};
+                pthread_cond_signal(&vs->cond);
+        }
+        pthread_mutex_unlock(&vs->lock);
+        return 0;
+}
+
+struct pb_view_sets *pb_broker_views_get(struct pb_broker *b)
+{
+        pthread_mutex_lock(&b->views_lock);
+        struct pb_view_sets *vs = b->views;
+        if (vs)
+                b->views_users++;
+        pthread_mutex_unlock(&b->views_lock);
+        return vs;
+}
+
+void pb_broker_views_put(struct pb_broker *b)
+{
+        pthread_mutex_lock(&b->views_lock);
+        if (--b->views_users == 0)
+                pthread_cond_broadcast(&b->views_idle);
+        pthread_mutex_unlock(&b->views_lock);
+}
+
+static void attach(struct pb_view_sets *vs)
+{
+        pthread_mutex_lock(&vs->b->views_lock);
+        vs->b->views = vs;
+        pthread_mutex_unlock(&vs->b->views_lock);
+}
+
+static void detach(struct pb_view_sets *vs)
+{
+        struct pb_broker *b = vs->b;
+        pthread_mutex_lock(&b->views_lock);
+        if (b->views == vs)
+                b->views = NULL;
+        while (b->views_users > 0)
+                pthread_cond_wait(&b->views_idle, &b->views_lock);
+        pthread_mutex_unlock(&b->views_lock);
+}
+
 static long ms_since(const struct timespec *t)
 {
         struct timespec now;
@@ -300,6 +399,7 @@ struct pb_view_sets *pb_view_sets_new(struct pb_broker *b, const char *runtime_d
                 free(vs);
                 return NULL;
         }
+        attach(vs);
         return vs;
 }
 
@@ -307,6 +407,7 @@ void pb_view_sets_free(struct pb_view_sets *vs)
 {
         if (!vs)
                 return;
+        detach(vs);
         pthread_mutex_lock(&vs->lock);
         vs->stopping = true;
         pthread_cond_signal(&vs->cond);

@@ -40,3 +40,22 @@ int pb_view_set_acquire(struct pb_view_sets *vs, const char *snap, uid_t uid, gi
 void pb_view_set_release(struct pb_view_set *v);
 /* The host mount point of a view of the set, or NULL (not available). */
 const char *pb_view_set_path(const struct pb_view_set *v, enum pb_view_slot slot);
+/* The mount point's directory name of a slot ("home", "run-media", ...). */
+const char *pb_view_slot_name(enum pb_view_slot slot);
+
+/* ---- the views API (broker/api-views.c): views without a run ----
+ * pb_view_sets_new makes its sets reachable from the broker (b->views);
+ * pb_view_sets_free detaches them first, waiting for handlers using them. */
+/* For a handler: the sets with a use count taken, or NULL (none). */
+struct pb_view_sets *pb_broker_views_get(struct pb_broker *b);
+void pb_broker_views_put(struct pb_broker *b);
+/* The API's own reference to the set of (snap, uid), at most one per pair:
+ * created if needed (group and home from the password database), exactly
+ * like a first run. paths[slot] gets a copy of each available mount point
+ * (NULL otherwise; the caller frees them). 0 or -errno with *err set
+ * (-ENOENT: snap not installed, -ESRCH: no such user). */
+int pb_view_set_pin(struct pb_view_sets *vs, const char *snap, uid_t uid,
+                    char *paths[PB_VSLOT__COUNT], struct pb_error *err);
+/* Drop the API's reference: the set stops at once when no sandbox uses it
+ * (no linger). -ENOENT when the API holds none for the pair. */
+int pb_view_set_unpin(struct pb_view_sets *vs, const char *snap, uid_t uid);

@@ -144,6 +144,22 @@ static void *loop_main(void *arg)
         return NULL;
 }
 
+/* The kernel sends INIT as soon as the mount exists: receive and answer it
+ * (0), or a negative errno. */
+static int answer_init(struct pb_view *v)
+{
+        struct fuse_buf buf = {.mem = NULL};
+        int n;
+        while ((n = fuse_session_receive_buf(v->se, &buf)) == -EINTR)
+                ;
+        if (n > 0)
+                fuse_session_process_buf(v->se, &buf);
+        free(buf.mem);
+        if (n <= 0)
+                return n < 0 ? n : -ENOTCONN;
+        return fuse_session_exited(v->se) ? -EPROTO : 0;
+}
+
 static int record_mountpoint(struct pb_view *v, struct pb_error *err)
 {
         _cleanup_free_ char *a = strdup(v->mountpoint), *b = strdup(v->mountpoint);
@@ -271,20 +287,31 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
          * child of the broker may inherit it. */
         int ffd = fuse_session_fd(v->se);
         fcntl(ffd, F_SETFD, fcntl(ffd, F_GETFD) | FD_CLOEXEC);
+        /* Answer INIT here, before the workers start: when this returns the
+         * mount is live. (Not by stat()ing the mount from this thread: that
+         * blocks one broker thread on another's answer, which deadlocks under
+         * valgrind, whose big lock a stat() does not release.) */
+        if ((r = answer_init(v)) < 0) {
+                pb_error_set(err, -r, "the view on %s does not answer: %s", v->mountpoint,
+                             strerror(-r));
+                fuse_session_unmount(v->se);
+                goto fail;
+        }
         if ((r = -pthread_create(&v->loop, NULL, loop_main, v)) < 0) {
                 fuse_session_unmount(v->se);
                 pb_error_set(err, -r, "cannot start the view's thread");
                 goto fail;
         }
         v->loop_started = true;
-        /* Returns once INIT has been answered: the mount is live. */
-        struct stat st;
-        if (stat(v->mountpoint, &st) < 0) {
-                r = pb_error_set(err, errno, "the view on %s does not answer: %m", v->mountpoint);
+        /* The connection's device, from the inode the kernel has (no
+         * request: DONT_SYNC). */
+        struct statx stx;
+        if (statx(AT_FDCWD, v->mountpoint, AT_STATX_DONT_SYNC, 0, &stx) < 0) {
+                r = pb_error_set(err, errno, "cannot stat the view on %s: %m", v->mountpoint);
                 pb_view_stop(v);
                 return r;
         }
-        v->conn_dev = st.st_dev;
+        v->conn_dev = makedev(stx.stx_dev_major, stx.stx_dev_minor);
         *out = v;
         return 0;
 fail:

@@ -1,9 +1,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """plugboardd through a whole session (installs, connects, disconnects,
-listings, a removal, a clean stop) under a leak checker: valgrind
---leak-check=full on a plain build, LeakSanitizer on an ASan build (valgrind
-cannot run ASan binaries), where the session also includes a confined run
-with its views. Asserts no leak and no memory error."""
+listings, a confined run with its views before and after a revoke, a removal,
+a clean stop) under a leak checker: valgrind --leak-check=full on a plain
+build, LeakSanitizer on an ASan build (valgrind cannot run ASan binaries).
+Asserts no leak and no memory error.
+
+Under valgrind the daemon runs without --sim-hints=fuse-compatible (with it,
+valgrind 3.19 aborts on any readlink(): its wrapper completes the call early,
+which the hint's may-block flag does not allow). Without the hint valgrind
+keeps its big lock through a stat() on a FUSE mount, so no broker thread may
+wait on an answer of the broker's own FUSE threads: the views answer INIT
+before their workers start (fs/view.c) instead of being stat()ed."""
 import os
 import re
 import shutil
@@ -47,12 +54,7 @@ def scenario(b, workdir, user):
         r = b.cli(args, timeout=120)
         assert r.returncode == 0, (args, r.stdout, r.stderr)
     # A confined run: the broker mounts the views, serves them, tears down.
-    # Not under valgrind: there the run hangs (the posix_spawn'ed launcher is
-    # left a zombie; cause not established, probably valgrind's emulation of
-    # glibc's CLONE_VFORK spawn), so the run part is leak-checked by
-    # LeakSanitizer in the ASan build only.
-    if sanitized():
-        confined_run(b, workdir, user)
+    confined_run(b, workdir, user)
     b.cli(["remove", "gizmo"], check=True, timeout=120)
 
 

@@ -38,7 +38,13 @@ extern char **environ;
 _Static_assert(SMALL_SIZE >= 2 * PB_X11_SETUP_MAX, "setup does not fit the buffer");
 #define DEFAULT_MAX_CONNS 32
 #define SNDBUF_SIZE       (512 * 1024)
-#define PIPE_SIZE         (1024 * 1024)
+/* Toward the X server: a whole 1 MB PutImage fits the queue (the kernel
+ * doubles the value), so the proxy forwards an image without waiting for
+ * the server to read part of it. The server drains this queue whatever the
+ * client does; the queue toward the client, which may never read, keeps
+ * SNDBUF_SIZE. */
+#define UP_SNDBUF_SIZE (2048 * 1024)
+#define PIPE_SIZE      (1024 * 1024)
 
 struct xconn;
 
@@ -320,9 +326,8 @@ static void pipe_event(struct pb_loop_watch *w, uint32_t events)
 /* Bulk images (PutImage/GetImage of a megabyte) move in fewer, larger
  * writes when the socket may queue more than the default ~200 KiB; the
  * kernel memory this costs is bounded by the connection cap. */
-static void big_sndbuf(int fd)
+static void big_sndbuf(int fd, int v)
 {
-        int v = SNDBUF_SIZE;
         if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
                 (void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 }
@@ -362,8 +367,8 @@ static int start_pipe(struct xconn *c, const struct pb_x11_setup *s)
         size_t extra = c->setup_len - s->total;
         memcpy(d->buf + d->end, c->setup + s->total, extra);
         d->end += extra;
-        big_sndbuf(up);
-        big_sndbuf(c->client.w.fd);
+        big_sndbuf(up, UP_SNDBUF_SIZE);
+        big_sndbuf(c->client.w.fd, SNDBUF_SIZE);
         if (pb_loop_add(x->loop, &c->server.w, up, EPOLLOUT, pipe_event) < 0) {
                 close(up);
                 return -EIO;

@@ -156,3 +156,31 @@ def test_ofd_locks_behave_as_native(views, home, test_user):
     viewed = json.loads(probe(test_user, "ofd", v.path("Music/a.txt")).stdout)
     assert viewed == native == {"second_open": "ERR EAGAIN", "posix_same_process": "ERR EAGAIN",
                                 "after_close": "OK"}, (viewed, native)
+
+
+def test_listings_with_attributes_and_abandoned_listings(views, home, test_user):
+    # READDIRPLUS hands out names with attributes: the same names as a plain
+    # listing, the same checks as a lookup (hidden names get no entry).
+    v = views("home", home, home_spec(home))
+    out = as_user(test_user, ["du", "-ab", v.mount], check=True).stdout
+    seen = {line.split("\t", 1)[1][len(v.mount):] for line in out.splitlines()}
+    assert {"/Music/a.txt", "/Documents/deep/note", "/snap/app/common"} <= seen, seen
+    assert not [p for p in seen if p.startswith(("/.ssh", "/.hidden", "/.app", "/snap/other"))]
+    sizes = dict(reversed(line.split("\t", 1)) for line in out.splitlines())
+    assert sizes[v.path("Music/a.txt")] == "6"
+    # A listing abandoned after its first chunk leaves the daemon's stream
+    # mid-way; the next listings still see every name exactly once.
+    big = os.path.join(home, "Music/big")
+    os.makedirs(big)
+    names = {f"entry-{i:05d}" for i in range(3000)}
+    for n in names:
+        open(os.path.join(big, n), "w").close()
+    part = ("import os, sys\n"
+            "it = os.scandir(sys.argv[1])\n"
+            "print(sum(1 for _, _ in zip(range(5), it)))\n"
+            "it.close()\n")
+    assert as_user(test_user, ["/usr/bin/python3", "-c", part, v.path("Music/big")],
+                   check=True).stdout.strip() == "5"
+    for _ in range(2):
+        got = json.loads(probe(test_user, "ls", v.path("Music/big")).stdout)
+        assert len(got) == len(names) and set(got) == names

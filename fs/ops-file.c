@@ -68,7 +68,8 @@ static int host_open(const struct pb_view *v, int dirfd, const char *name, int f
 }
 
 /* Finish a host fd into a handle and answer. fd must be a regular file. */
-static int make_handle(struct pb_node *n, int fd, int flags, struct fuse_file_info *fi)
+static int make_handle(struct pb_view *v, struct pb_node *n, int fd, int flags,
+                       struct fuse_file_info *fi)
 {
         if (!(flags & O_NONBLOCK))
                 fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
@@ -79,6 +80,12 @@ static int make_handle(struct pb_node *n, int fd, int flags, struct fuse_file_in
         h->writable = (flags & O_ACCMODE) != O_RDONLY;
         if (h->writable)
                 atomic_fetch_add(&n->writers, 1);
+        pthread_mutex_lock(&v->fh_lock);
+        h->next = v->fhs;
+        if (v->fhs)
+                v->fhs->prev = h;
+        v->fhs = h;
+        pthread_mutex_unlock(&v->fh_lock);
         fi->fh = (uintptr_t)h;
         /* Cached pages survive reopen; every revoke invalidates them. */
         fi->keep_cache = !(flags & O_DIRECT);
@@ -86,8 +93,16 @@ static int make_handle(struct pb_node *n, int fd, int flags, struct fuse_file_in
         return 0;
 }
 
-static void drop_handle(struct pb_node *n, struct pb_fh *h)
+static void drop_handle(struct pb_view *v, struct pb_node *n, struct pb_fh *h)
 {
+        pthread_mutex_lock(&v->fh_lock);
+        if (h->prev)
+                h->prev->next = h->next;
+        else
+                v->fhs = h->next;
+        if (h->next)
+                h->next->prev = h->prev;
+        pthread_mutex_unlock(&v->fh_lock);
         pb_locks_release_handle(n, h);
         if (h->writable)
                 atomic_fetch_sub(&n->writers, 1);
@@ -116,12 +131,12 @@ void pb_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
                 if (fd < 0)
                         r = -errno;
         }
-        if (r == 0 && (r = make_handle(n, fd, fi->flags, fi)) < 0)
+        if (r == 0 && (r = make_handle(q.v, n, fd, fi->flags, fi)) < 0)
                 close(fd);
         if (r < 0)
                 return pb_req_fail(&q, -r);
         if (fuse_reply_open(req, fi) != 0)
-                drop_handle(n, fh_of(fi));
+                drop_handle(q.v, n, fh_of(fi));
         pb_req_end(&q);
 }
 
@@ -195,7 +210,7 @@ void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
                 close(fd);
                 return pb_req_fail(&q, ENOMEM);
         }
-        if ((r = make_handle(n, fd, fi->flags, fi)) < 0) {
+        if ((r = make_handle(q.v, n, fd, fi->flags, fi)) < 0) {
                 close(fd);
                 pb_node_forget(v, n, 1);
                 return pb_req_fail(&q, -r);
@@ -207,7 +222,7 @@ void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
             .entry_timeout = v->entry_timeout,
         };
         if (fuse_reply_create(req, &e, fi) != 0) {
-                drop_handle(n, fh_of(fi));
+                drop_handle(v, n, fh_of(fi));
                 pb_node_forget(v, n, 1);
         }
         pb_req_end(&q);
@@ -274,7 +289,7 @@ void pb_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off
 void pb_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         struct pb_view *v = fuse_req_userdata(req);
-        drop_handle(pb_node_of(v, ino), fh_of(fi));
+        drop_handle(v, pb_node_of(v, ino), fh_of(fi));
         fuse_reply_err(req, 0);
 }
 

@@ -99,6 +99,8 @@ struct pb_view {
         pthread_cond_t waiters_cond;
         unsigned waiters;
         dev_t conn_dev; /* the mount's st_dev: its fusectl connection */
+        pthread_mutex_t fh_lock;
+        struct pb_fh *fhs; /* open file handles */
         pthread_t loop;
         bool loop_started;
         pthread_mutex_t publish_lock; /* one publish at a time */
@@ -172,6 +174,9 @@ void pb_proc_path(char buf[32], int fd);
 struct pb_fh {
         int fd;
         bool writable;
+        /* the view's open handles (fh_lock): those the kernel never released
+         * (a view stopped with files still open) are freed with the view */
+        struct pb_fh *prev, *next;
 };
 void pb_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,

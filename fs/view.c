@@ -105,6 +105,13 @@ static void view_free(struct pb_view *v)
 {
         if (!v)
                 return;
+        /* Handles the kernel never released (stopped with files open); the
+         * nodes and their locks go next. */
+        for (struct pb_fh *h = v->fhs, *next; h; h = next) {
+                next = h->next;
+                close(h->fd);
+                free(h);
+        }
         pb_nodes_free(v);
         if (v->root.fd >= 0)
                 close(v->root.fd);
@@ -217,6 +224,7 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
         pthread_mutex_init(&v->publish_lock, NULL);
         pthread_mutex_init(&v->waiters_lock, NULL);
         pthread_cond_init(&v->waiters_cond, NULL);
+        pthread_mutex_init(&v->fh_lock, NULL);
         pthread_mutex_init(&v->root.lock, NULL);
         pthread_mutex_init(&v->root.write_lock, NULL);
         v->grants = pb_grants_ref(cfg->grants);

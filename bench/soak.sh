@@ -6,8 +6,12 @@
 # before any sandbox, with SANDBOXES idle sandboxes (per idle sandbox: the
 # goal is < 1 MiB), after warm-up, at the end and after the apps exited; the
 # broker's fd counts at the same points; broker CPU per sandbox; view
-# operations done and refused. All of the test's assertions apply (bounded
-# time, no access while revoked, every fd back, clean stop).
+# operations done and refused, proxied audio/X11 clients (pactl info, paplay,
+# xdpyinfo through each sandbox's proxies; a real PulseAudio and Xvfb are
+# started) done and refused. The cycler revokes home, audio-playback and x11
+# round-robin. All of the test's assertions apply (bounded time, no view
+# access and no proxied client inside a revoked window, no client hang, every
+# fd back, clean stop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PB_SOAK_SANDBOXES=${1:-50}

@@ -38,7 +38,7 @@ struct pb_loop {
          * it is for, and how many more batches not to poll after a poll was
          * ended by someone else. */
         uint32_t spin_ns;
-        const struct pb_loop_watch *spin_for;
+        const void *spin_for;
         unsigned spin_off;
 };
 
@@ -127,11 +127,11 @@ int pb_loop_defer(struct pb_loop *l, void (*fn)(void *), void *data)
         return 0;
 }
 
-void pb_loop_expect(struct pb_loop *l, const struct pb_loop_watch *w, uint32_t ns)
+void pb_loop_expect(struct pb_loop *l, const void *group, uint32_t ns)
 {
         if (l->spin_off == 0 && ns > l->spin_ns) {
                 l->spin_ns = ns < PB_LOOP_SPIN_MAX_NS ? ns : PB_LOOP_SPIN_MAX_NS;
-                l->spin_for = w;
+                l->spin_for = group;
         }
 }
 
@@ -153,8 +153,11 @@ static int spin_wait(struct pb_loop *l, struct epoll_event *evs, int max)
                 int n = epoll_wait(l->epfd, evs, max, 0);
                 if (n > 0) {
                         bool mine = false;
-                        for (int i = 0; i < n && !mine; i++)
-                                mine = evs[i].data.ptr == l->spin_for;
+                        /* Ready watches are registered, so alive. */
+                        for (int i = 0; i < n && !mine; i++) {
+                                const struct pb_loop_watch *w = evs[i].data.ptr;
+                                mine = l->spin_for && w->group == l->spin_for;
+                        }
                         if (!mine)
                                 l->spin_off = SPIN_OFF_BATCHES;
                 }

@@ -24,8 +24,9 @@ typedef void (*pb_loop_cb)(struct pb_loop_watch *w, uint32_t events);
 struct pb_loop_watch {
         pb_loop_cb cb;
         int fd;
-        uint32_t events; /* currently registered mask */
-        bool dead;       /* closed during this batch: ignore further events */
+        uint32_t events;   /* currently registered mask */
+        bool dead;         /* closed during this batch: ignore further events */
+        const void *group; /* set by the owner: whose watch (pb_loop_expect) */
 };
 
 int pb_loop_new(struct pb_loop **out);
@@ -44,18 +45,19 @@ void pb_loop_close(struct pb_loop *l, struct pb_loop_watch *w);
 int pb_loop_defer(struct pb_loop *l, void (*fn)(void *), void *data);
 bool pb_loop_in_thread(const struct pb_loop *l);
 
-/* Loop thread only: something just forwarded expects an answer on w within
+/* Loop thread only: something just forwarded expects an answer on a watch
+ * whose group is `group` (one connection's watches share it) within
  * about ns (a request to an X server that replies in microseconds). Before
  * it blocks, the loop then polls its epoll set without sleeping for up to
  * the largest ns asked for since it last blocked (capped at
  * PB_LOOP_SPIN_MAX_NS). Any ready event, of any proxy, ends the poll, so it
  * delays no one; it only keeps this vCPU awake, so the answer is not paid
  * with a wake-up of an idle vCPU (expensive in a VM). When a poll is ended
- * by another watch's event, several connections keep the loop busy anyway
+ * by the event of a watch of another group, several connections keep the loop busy anyway
  * and a polling thread only crowds the CPUs they need: the loop stops
  * polling for a while. Never asked for, it costs nothing. */
 #define PB_LOOP_SPIN_MAX_NS 100000u
-void pb_loop_expect(struct pb_loop *l, const struct pb_loop_watch *w, uint32_t ns);
+void pb_loop_expect(struct pb_loop *l, const void *group, uint32_t ns);
 
 /* Any thread: runs fn(data) on the loop thread between batches and waits
  * for it to return. Runs inline when called from the loop thread or when

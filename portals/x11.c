@@ -181,7 +181,7 @@ static void expect_from(struct xside *s)
                 spin_shrink(s);
         s->sent_at = now;
         if (s->spin_ns)
-                pb_loop_expect(s->conn->proxy->loop, &s->w, s->spin_ns);
+                pb_loop_expect(s->conn->proxy->loop, s->conn, s->spin_ns);
 }
 
 /* s said something: learn how long it took since the proxy wrote to it.
@@ -455,6 +455,7 @@ static void listen_event(struct pb_loop_watch *w, uint32_t events)
                 }
                 c->proxy = x;
                 c->client.conn = c->server.conn = c;
+                c->client.w.group = c->server.w.group = c;
                 c->server.w.fd = -1;
                 c->server.w.dead = true; /* until connected upstream */
                 c->client.in.pipe[0] = c->client.in.pipe[1] = -1;

@@ -69,11 +69,12 @@ static void echo(struct pb_loop_watch *w, uint32_t events)
         char b;
         if (read(w->fd, &b, 1) == 1)
                 (void)!write(w->fd, &b, 1);
-        pb_loop_expect(gctx->loop, w, PB_LOOP_SPIN_MAX_NS * 10); /* capped by the loop */
+        pb_loop_expect(gctx->loop, w->group, PB_LOOP_SPIN_MAX_NS * 10); /* capped by the loop */
 }
 
 static void add_echo(void *data)
 {
+        echo_w.group = &echo_w;
         pb_loop_add(gctx->loop, &echo_w, *(int *)data, EPOLLIN, echo);
 }
 

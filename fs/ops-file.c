@@ -276,13 +276,18 @@ void pb_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off
         pthread_mutex_unlock(&n->write_lock);
         if (res < 0)
                 return pb_req_fail(&q, (int)-res);
-        fuse_reply_write(req, (size_t)res);
         /* Large write-back: start the host's write-out of it now (without
          * waiting), so the disk works while the app still writes instead of
          * all at its fsync; natively the data would have one copy less to
-         * make first. */
-        if (res >= PB_WRITEOUT_MIN && fi->writepage)
-                sync_file_range(fh_of(fi)->fd, off, res, SYNC_FILE_RANGE_WRITE);
+         * make first. On a dup: once replied, the kernel may RELEASE the
+         * handle (freed, its fd closed and reused) before this runs. */
+        int wfd =
+            res >= PB_WRITEOUT_MIN && fi->writepage ? fcntl(fh_of(fi)->fd, F_DUPFD_CLOEXEC, 0) : -1;
+        fuse_reply_write(req, (size_t)res);
+        if (wfd >= 0) {
+                sync_file_range(wfd, off, res, SYNC_FILE_RANGE_WRITE);
+                close(wfd);
+        }
         pb_req_end(&q);
 }
 

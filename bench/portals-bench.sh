@@ -170,13 +170,13 @@ done
 # loop thread): busy-polling must not make them wait on each other.
 NC=${PB_BENCH_CLIENTS:-8}
 conc() { # NAME SOCKET AUTHFILE OUT
-	local c0 c1 i pids=()
-	c0=$(hcpu "$1")
+	local c0 c1 s0 s1 i pids=()
+	c0=$(hcpu "$1"); s0=$(hwake "$1")
 	for i in $(seq "$NC"); do xrun "$2" "$3" 3 > "$4.$i" & pids+=($!); done
 	wait "${pids[@]}"
-	c1=$(hcpu "$1")
+	c1=$(hcpu "$1"); s1=$(hwake "$1")
 	echo "$(cat "$4".* | sed -n 's/.*rtt1_us=\([0-9.]*\).*/\1/p' | median)" \
-		"$(( (c1 - c0) / 1000000 ))" >> "$4"
+		"$(( (c1 - c0) / 1000000 ))" "$(( s1 - s0 ))" >> "$4"
 	rm -f "$4".*
 }
 CPATHS="proxy"
@@ -186,10 +186,10 @@ for _ in $(seq "$ROUNDS"); do
 	[ -n "${PB_BENCH_BASE:-}" ] && conc XB "$W/x-proxyb" "$W/x-sandboxb.xauth" "$W/c-proxy-base.txt"
 done
 echo
-echo "X11, $NC clients at once through one proxy (medians of $ROUNDS runs): XSync 1x µs | proxy CPU ms"
+echo "X11, $NC clients at once through one proxy (medians of $ROUNDS runs): XSync 1x µs | proxy CPU ms | proxy sleeps"
 for p in $CPATHS; do
-	printf '%-17s %9s %9s\n' "$p" "$(awk '{print $1}' "$W/c-$p.txt" | median)" \
-		"$(awk '{print $2}' "$W/c-$p.txt" | median)"
+	printf '%-17s %9s %9s %9s\n' "$p" "$(awk '{print $1}' "$W/c-$p.txt" | median)" \
+		"$(awk '{print $2}' "$W/c-$p.txt" | median)" "$(awk '{print $3}' "$W/c-$p.txt" | median)"
 done
 
 echo

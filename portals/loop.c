@@ -43,7 +43,7 @@ struct pb_loop {
 };
 
 /* Batches without polling after a poll was ended by another watch. */
-#define SPIN_OFF_BATCHES 32
+#define SPIN_OFF_BATCHES 256
 
 int pb_loop_new(struct pb_loop **out)
 {

@@ -16,14 +16,12 @@ docs/PERFORMANCE.md (the test prints them too: `pytest -s`)."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 
-import pytest
 
 from conftest import REPO, binary, run_as, start_broker
-from portals.conftest import Pulse, Xvfb
+from portals.conftest import pulse, xvfb  # noqa: F401 (the portals tests' fixtures)
 
 from .hlib import sanitized
 
@@ -197,25 +195,6 @@ def start_app(broker, user, name, subdir, pulse, xvfb):
 def cli(broker, args):
     r = broker.cli(args, timeout=30)  # a hang here is a deadlock: TimeoutExpired fails
     assert r.returncode == 0, (args, r.stdout, r.stderr)
-
-
-@pytest.fixture
-def pulse(workdir):
-    d = os.path.join(workdir, "pa")
-    os.makedirs(d)
-    s = Pulse(d)
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def xvfb(workdir, test_user):
-    d = os.path.join(workdir, "x")
-    os.makedirs(d)
-    x = Xvfb(d)
-    os.chown(x.xauth, test_user.pw_uid, test_user.pw_gid)  # the proxy reads it as the user
-    yield x
-    x.close()
 
 
 def test_soak_sandboxes_hammer_views_and_proxies_during_connect_cycles(workdir, test_user, pulse,

@@ -221,10 +221,10 @@ int pb_view_set_pin(struct pb_view_sets *vs, const char *snap, uid_t uid,
         if (pw.pw_dir[0] != '/' || strcmp(pw.pw_dir, "/") == 0)
                 return pb_error_set(err, EINVAL, "the home directory of uid %u is unusable: %s",
                                     (unsigned)uid, pw.pw_dir);
-        struct pb_view_set *v;
+        struct pb_view_set *v = NULL;
         int r = pb_view_set_acquire(vs, snap, uid, pw.pw_gid, pw.pw_dir, &v, err);
-        if (r < 0)
-                return r;
+        if (r < 0 || !v)
+                return r < 0 ? r : pb_error_set(err, EIO, "no view set");
         pthread_mutex_lock(&vs->lock);
         if (v->pinned)
                 v->refs--; /* already pinned: this acquire made refs >= 2 */

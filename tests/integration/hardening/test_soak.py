@@ -192,6 +192,13 @@ def start_app(broker, user, name, subdir, pulse, xvfb):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+def server_log(server):
+    """The last lines a test server (Pulse, Xvfb) wrote to its log."""
+    server.log.flush()
+    with open(server.log.name, errors="replace") as f:
+        return f.read()[-2000:]
+
+
 def cli(broker, args):
     r = broker.cli(args, timeout=30)  # a hang here is a deadlock: TimeoutExpired fails
     assert r.returncode == 0, (args, r.stdout, r.stderr)
@@ -292,6 +299,10 @@ def test_soak_sandboxes_hammer_views_and_proxies_during_connect_cycles(workdir, 
     assert cycles_s < budget, (cycles_s, budget)
     # No access after a revoke returned (until the reconnect began).
     px_plug = {"pactl": "audio-playback", "paplay": "audio-playback", "xdpyinfo": "x11"}
+    # The servers behind the proxies survived the run (checked first: a dead
+    # server explains every client failure below).
+    assert pulse.p.poll() is None, ("PulseAudio died", pulse.p.returncode, server_log(pulse))
+    assert xvfb.p.poll() is None, ("Xvfb died", xvfb.p.returncode, server_log(xvfb))
     for n, res in zip(names, results):
         assert len(res["oks"]) > 100, (n, "the sandbox barely ran", res["fails"])
         assert any(x[3] for x in res["px"] if x[0] == "pactl"), (n, "no audio client got through")
@@ -324,8 +335,6 @@ def test_soak_sandboxes_hammer_views_and_proxies_during_connect_cycles(workdir, 
     assert inside > 0, "no proxied client ran inside a revoked window"
     print(f"soak: {inside} proxied client runs fell wholly inside revoked windows (all refused)")
     assert sum(r["ctl_ok"] for r in results) > 0
-    # The servers behind the proxies survived the run.
-    assert pulse.p.poll() is None and xvfb.p.poll() is None
     # No growth across the cycles. Under load the fd count moves with the
     # files the apps hold open and the nodes the kernel still caches (each
     # cached node keeps an O_PATH fd until the kernel forgets it), so mid-run

@@ -97,19 +97,19 @@ void pb_node_dir_free(struct pb_node *n)
         dirstream_close(n);
 }
 
-static int dirstream_open(struct pb_node *n)
+/* The node's open directory stream, made on first use. NULL: *err set. */
+static struct pb_dirstream *dirstream_open(struct pb_node *n, int *err)
 {
         struct pb_dirstream *d = calloc(1, sizeof(*d));
         int fd = openat(n->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (!d || fd < 0 || !(d->dp = fdopendir(fd))) {
-                int r = d ? -errno : -ENOMEM;
+                *err = d ? -errno : -ENOMEM;
                 if (fd >= 0)
                         close(fd);
                 free(d);
-                return r;
+                return NULL;
         }
-        n->dir = d;
-        return 0;
+        return n->dir = d;
 }
 
 /* Add one entry; READDIRPLUS looks the name up as LOOKUP would (same
@@ -156,11 +156,11 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
          * swaps the table after this sees the mark (listings.c). */
         atomic_store(&n->listed, true);
         pthread_mutex_lock(&n->lock);
-        if (!n->dir && (r = dirstream_open(n)) < 0) {
+        struct pb_dirstream *d = n->dir ? n->dir : dirstream_open(n, &r);
+        if (!d) {
                 pthread_mutex_unlock(&n->lock);
                 return pb_req_fail(&q, -r);
         }
-        struct pb_dirstream *d = n->dir;
         if (off != d->offset) {
                 seekdir(d->dp, off);
                 d->entry = NULL;
@@ -171,7 +171,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
         int dfd = dirfd(d->dp);
         char child[PATH_MAX];
         size_t plen = strcmp(path, "/") == 0 ? 0 : strlen(path);
-        memcpy(child, path, plen);
+        memcpy(child, path, plen + 1); /* "/" is overwritten below */
         child[plen++] = '/';
         for (;;) {
                 if (!d->entry) {

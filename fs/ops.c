@@ -515,10 +515,13 @@ static void op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 /* fs.pipe-max-size, or -1 when it cannot be read. */
 static long pb_pipe_max_size(void)
 {
-        _cleanup_file_ FILE *f = fopen("/proc/sys/fs/pipe-max-size", "re");
+        FILE *f = fopen("/proc/sys/fs/pipe-max-size", "re");
         long n = -1;
-        if (!f || fscanf(f, "%ld", &n) != 1)
+        if (!f)
                 return -1;
+        if (fscanf(f, "%ld", &n) != 1)
+                n = -1;
+        fclose(f);
         return n;
 }
 

@@ -39,7 +39,7 @@ static size_t arena_cat(struct arena *a, const char *const *parts)
         size_t n[5], need = a->len + 1, k = 0;
         for (; parts[k]; k++)
                 need += n[k] = strlen(parts[k]);
-        if (need > a->cap) {
+        if (need > a->cap || !a->buf) {
                 size_t ncap = a->cap ? a->cap : 1 << 16;
                 while (ncap < need)
                         ncap *= 2;

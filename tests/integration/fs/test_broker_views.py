@@ -4,23 +4,15 @@ same view set a first `plugboard run` makes, its contents follow connect and
 disconnect, DELETE tears it down; root only, bad input refused."""
 import json
 import os
-import time
 
 from conftest import REPO, api, run_as
+
+from .conftest import wait_for
 
 
 def user_ls(user, path):
     r = run_as(user, ["ls", "-A", path], capture_output=True, text=True, timeout=30)
     return r.returncode, r.stdout.split(), r.stderr
-
-
-def wait_for(cond, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return cond()
 
 
 def test_views_through_the_broker_follow_connections_and_are_torn_down(broker, test_user,

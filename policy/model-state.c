@@ -95,7 +95,7 @@ static int load_conn(struct pb_model *m, const char *key, json_object *co, struc
             !json_object_is_type(iface, json_type_string) ||
             !pb_valid_plug_name(json_object_get_string(iface)))
                 return BAD(perr, "%s.interface: expected an interface name", where);
-        bool auto_, gadget, undesired;
+        bool auto_ = false, gadget = false, undesired = false;
         if ((ret = get_bool(co, "auto", &auto_, where, perr)) < 0 ||
             (ret = get_bool(co, "by-gadget", &gadget, where, perr)) < 0 ||
             (ret = get_bool(co, "undesired", &undesired, where, perr)) < 0)

@@ -46,6 +46,13 @@ static void release_data(struct pb_change *c)
         c->free_data = NULL;
         c->run = NULL;
         c->after = NULL;
+        /* The journal record (and the JSON text json-c caches in it, ~9 KiB
+         * with the change) only serves the commit: a history of 1,000 ready
+         * changes held 9 MiB of them. */
+        if (c->journal) {
+                json_object_put(c->journal);
+                c->journal = NULL;
+        }
 }
 
 static void change_free(struct pb_change *c)

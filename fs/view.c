@@ -37,6 +37,7 @@
 
 #include "log.h"
 #include "view-int.h"
+#include "workers.h"
 
 #define FUSECTL_SUPER_MAGIC 0x65735543
 
@@ -137,17 +138,13 @@ static void view_free(struct pb_view *v)
 static void *loop_main(void *arg)
 {
         struct pb_view *v = arg;
-        struct fuse_loop_config *lc = fuse_loop_cfg_create();
-        if (!lc)
-                return NULL;
-        fuse_loop_cfg_set_max_threads(lc, 16);
-        /* Keep some idle workers: a thread that exits and is re-created costs
-         * more than the request it serves (and re-does the credential
-         * switch); but a broker serves seven views per (snap, uid), so not
-         * all sixteen. */
-        fuse_loop_cfg_set_idle_threads(lc, 6);
-        fuse_session_loop_mt(v->se, lc);
-        fuse_loop_cfg_destroy(lc);
+        /* Up to 16 workers; some stay idle: a thread that exits and is
+         * re-created costs more than the request it serves (and re-does the
+         * credential switch), but a broker serves seven views per
+         * (snap, uid), so not all sixteen. */
+        int r = pb_fuse_workers_run(v->se, 16, 6);
+        if (r < 0)
+                pb_err("fs: the view on %s has no worker: %s", v->mountpoint, strerror(-r));
         return NULL;
 }
 

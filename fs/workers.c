@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * A view's FUSE workers: libfuse's multi-threaded loop (a pool that grows
+ * while every worker is busy and shrinks to a few idle ones), plus a short
+ * busy-poll of the device after each answer.
+ *
+ * Why the poll: an app that does metadata work (tar, git, a compiler) sends
+ * its next request a few microseconds after it got the answer to the last
+ * one. A worker blocked in read(2) then has to be woken, and on a VM whose
+ * idle vCPUs halt that wake-up alone costs more than serving a GETATTR. So
+ * after answering, one worker per view (never more) keeps reading the
+ * non-blocking device for PB_FS_SPIN_NS, yielding the vCPU between tries to
+ * anyone runnable; the others wait in epoll_wait with EPOLLEXCLUSIVE, one of
+ * them woken per request. A view nobody uses never polls.
+ */
+#include "workers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* How long the last worker to answer keeps polling for the next request. */
+#define PB_FS_SPIN_NS 50000u
+
+struct worker {
+        struct pool *pool;
+        pthread_t thread;
+        bool exited; /* under pool->lock: the thread no longer touches the pool */
+        struct worker *next;
+};
+
+struct pool {
+        struct fuse_session *se;
+        int fd;
+        pthread_mutex_t lock;
+        pthread_cond_t changed; /* a worker exited */
+        struct worker *list;    /* every thread not yet joined */
+        unsigned workers, idle, max_workers, max_idle;
+        atomic_bool spinner; /* a worker is polling the device */
+};
+
+static uint64_t mono_ns(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void *worker_main(void *arg);
+
+/* Under pool->lock. Joins the workers that left (their threads are ending
+ * or ended: the join is short), then starts one more. */
+static void spawn_locked(struct pool *p)
+{
+        for (struct worker **pp = &p->list; *pp;) {
+                struct worker *w = *pp;
+                if (!w->exited) {
+                        pp = &w->next;
+                        continue;
+                }
+                *pp = w->next;
+                pthread_join(w->thread, NULL);
+                free(w);
+        }
+        struct worker *w = calloc(1, sizeof(*w));
+        if (!w)
+                return;
+        w->pool = p;
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+                pb_warn("fs: cannot start a FUSE worker thread");
+                free(w);
+                return;
+        }
+        w->next = p->list;
+        p->list = w;
+        p->workers++;
+        p->idle++;
+}
+
+/* Waits for the device to be readable; false if the wait itself fails. */
+static bool wait_readable(int ep)
+{
+        struct epoll_event ev;
+        /* The timeout only bounds how late a worker sees the session end if
+         * the device never reports it (it does: unmount and abort do). */
+        int n = epoll_wait(ep, &ev, 1, 1000);
+        return n >= 0 || errno == EINTR;
+}
+
+/* A request was taken: if it was the last idle worker's, start another so
+ * that a slow request (a big write, a lock) does not hold up the rest. */
+static void took_request(struct pool *p)
+{
+        pthread_mutex_lock(&p->lock);
+        p->idle--;
+        if (p->idle == 0 && p->workers < p->max_workers)
+                spawn_locked(p);
+        pthread_mutex_unlock(&p->lock);
+}
+
+/* Back from a request: true if this worker should leave (too many idle). */
+static bool finished_request(struct pool *p)
+{
+        pthread_mutex_lock(&p->lock);
+        bool leave = p->idle >= p->max_idle;
+        if (!leave)
+                p->idle++;
+        pthread_mutex_unlock(&p->lock);
+        return leave;
+}
+
+static void serve(struct pool *p, int ep)
+{
+        struct fuse_buf buf = {.mem = NULL};
+        uint64_t spin_until = 0;
+        while (!fuse_session_exited(p->se)) {
+                int r = fuse_session_receive_buf(p->se, &buf);
+                if (r == -EAGAIN || r == -EINTR) {
+                        if (spin_until && mono_ns() < spin_until) {
+                                sched_yield();
+                                continue;
+                        }
+                        if (spin_until) {
+                                atomic_store(&p->spinner, false);
+                                spin_until = 0;
+                        }
+                        if (!wait_readable(ep))
+                                break;
+                        continue;
+                }
+                if (spin_until) {
+                        atomic_store(&p->spinner, false);
+                        spin_until = 0;
+                }
+                if (r <= 0) /* 0: unmounted or aborted (libfuse ended the session) */
+                        break;
+                took_request(p);
+                fuse_session_process_buf(p->se, &buf);
+                if (finished_request(p)) {
+                        free(buf.mem);
+                        return; /* not idle any more: counted out already */
+                }
+                if (!atomic_exchange(&p->spinner, true))
+                        spin_until = mono_ns() + PB_FS_SPIN_NS;
+        }
+        if (spin_until)
+                atomic_store(&p->spinner, false);
+        free(buf.mem);
+        pthread_mutex_lock(&p->lock);
+        p->idle--;
+        pthread_mutex_unlock(&p->lock);
+}
+
+static void *worker_main(void *arg)
+{
+        struct worker *w = arg;
+        struct pool *p = w->pool;
+        /* One epoll instance per worker: EPOLLEXCLUSIVE wakes one of the
+         * instances waiting on the device, not every worker. */
+        int ep = epoll_create1(EPOLL_CLOEXEC);
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+        if (ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, p->fd, &ev) == 0) {
+                serve(p, ep);
+        } else {
+                pb_warn("fs: a FUSE worker cannot wait on the device: %m");
+                pthread_mutex_lock(&p->lock);
+                p->idle--;
+                pthread_mutex_unlock(&p->lock);
+        }
+        if (ep >= 0)
+                close(ep);
+        pthread_mutex_lock(&p->lock);
+        p->workers--;
+        w->exited = true;
+        pthread_cond_signal(&p->changed);
+        pthread_mutex_unlock(&p->lock);
+        return NULL;
+}
+
+int pb_fuse_workers_run(struct fuse_session *se, unsigned max_workers, unsigned max_idle)
+{
+        struct pool p = {.se = se,
+                         .fd = fuse_session_fd(se),
+                         .max_workers = max_workers ? max_workers : 1,
+                         .max_idle = max_idle ? max_idle : 1};
+        int fl = fcntl(p.fd, F_GETFL);
+        if (fl < 0 || fcntl(p.fd, F_SETFL, fl | O_NONBLOCK) < 0)
+                return -errno;
+        pthread_mutex_init(&p.lock, NULL);
+        pthread_cond_init(&p.changed, NULL);
+        pthread_mutex_lock(&p.lock);
+        spawn_locked(&p);
+        int r = p.workers ? 0 : -EAGAIN;
+        /* Every worker leaves once the session ends (unmount, abort, exit);
+         * new ones are only started by a worker that is still serving. */
+        while (p.workers > 0)
+                pthread_cond_wait(&p.changed, &p.lock);
+        while (p.list) {
+                struct worker *w = p.list;
+                p.list = w->next;
+                pthread_join(w->thread, NULL);
+                free(w);
+        }
+        pthread_mutex_unlock(&p.lock);
+        pthread_cond_destroy(&p.changed);
+        pthread_mutex_destroy(&p.lock);
+        return r;
+}

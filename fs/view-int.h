@@ -101,8 +101,7 @@ struct pb_view {
         dev_t conn_dev; /* the mount's st_dev: its fusectl connection */
         pthread_mutex_t fh_lock;
         struct pb_fh *fhs; /* open file handles */
-        pthread_t loop;
-        bool loop_started;
+        struct pb_fuse_workers *workers; /* workers.c */
         pthread_mutex_t publish_lock; /* one publish at a time */
         pthread_mutex_t stats_lock;
         struct pb_view_publish_stats stats;

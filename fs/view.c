@@ -135,19 +135,6 @@ static void view_free(struct pb_view *v)
         free(v);
 }
 
-static void *loop_main(void *arg)
-{
-        struct pb_view *v = arg;
-        /* Up to 16 workers; some stay idle: a thread that exits and is
-         * re-created costs more than the request it serves (and re-does the
-         * credential switch), but a broker serves seven views per
-         * (snap, uid), so not all sixteen. */
-        int r = pb_fuse_workers_run(v->se, 16, 6);
-        if (r < 0)
-                pb_err("fs: the view on %s has no worker: %s", v->mountpoint, strerror(-r));
-        return NULL;
-}
-
 /* The kernel sends INIT as soon as the mount exists: receive and answer it
  * (0), or a negative errno. */
 static int answer_init(struct pb_view *v)
@@ -302,12 +289,15 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
                 fuse_session_unmount(v->se);
                 goto fail;
         }
-        if ((r = -pthread_create(&v->loop, NULL, loop_main, v)) < 0) {
+        /* Up to 16 workers; some stay idle: a thread that exits and is
+         * re-created costs more than the request it serves (and re-does the
+         * credential switch), but a broker serves seven views per
+         * (snap, uid), so not all sixteen. */
+        if (!(v->workers = pb_fuse_workers_start(v->se, 16, 6))) {
                 fuse_session_unmount(v->se);
-                pb_error_set(err, -r, "cannot start the view's thread");
+                r = pb_error_set(err, EAGAIN, "cannot start the view's workers");
                 goto fail;
         }
-        v->loop_started = true;
         /* The connection's device, from the inode the kernel has (no
          * request: DONT_SYNC). */
         struct statx stx;
@@ -363,11 +353,12 @@ void pb_view_stop(struct pb_view *v)
                         pthread_cond_wait(&v->waiters_cond, &v->waiters_lock);
                 pthread_mutex_unlock(&v->waiters_lock);
                 fuse_session_exit(v->se);
+                /* Before the unmount closes the device the workers read. */
+                pb_fuse_workers_stop(v->workers);
+                v->workers = NULL;
                 fuse_session_unmount(v->se);
                 if (v->conn_dev)
                         abort_connection(v);
-                if (v->loop_started)
-                        pthread_join(v->loop, NULL);
                 fuse_session_destroy(v->se);
         }
         view_free(v);

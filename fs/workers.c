@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,13 +33,13 @@
 #define PB_FS_SPIN_NS 50000u
 
 struct worker {
-        struct pool *pool;
+        struct pb_fuse_workers *pool;
         pthread_t thread;
         bool exited; /* under pool->lock: the thread no longer touches the pool */
         struct worker *next;
 };
 
-struct pool {
+struct pb_fuse_workers {
         struct fuse_session *se;
         int fd;
         pthread_mutex_t lock;
@@ -46,6 +47,8 @@ struct pool {
         struct worker *list;    /* every thread not yet joined */
         unsigned workers, idle, max_workers, max_idle;
         atomic_bool spinner; /* a worker is polling the device */
+        atomic_bool stopping;
+        int stop_fd; /* eventfd, readable once stopping: wakes every waiter */
 };
 
 static uint64_t mono_ns(void)
@@ -59,7 +62,7 @@ static void *worker_main(void *arg);
 
 /* Under pool->lock. Joins the workers that left (their threads are ending
  * or ended: the join is short), then starts one more. */
-static void spawn_locked(struct pool *p)
+static void spawn_locked(struct pb_fuse_workers *p)
 {
         for (struct worker **pp = &p->list; *pp;) {
                 struct worker *w = *pp;
@@ -86,19 +89,23 @@ static void spawn_locked(struct pool *p)
         p->idle++;
 }
 
-/* Waits for the device to be readable; false if the wait itself fails. */
+static bool serving(struct pb_fuse_workers *p)
+{
+        return !atomic_load(&p->stopping) && !fuse_session_exited(p->se);
+}
+
+/* Waits for the device to be readable or the pool to stop; false if the
+ * wait itself fails. */
 static bool wait_readable(int ep)
 {
         struct epoll_event ev;
-        /* The timeout only bounds how late a worker sees the session end if
-         * the device never reports it (it does: unmount and abort do). */
-        int n = epoll_wait(ep, &ev, 1, 1000);
+        int n = epoll_wait(ep, &ev, 1, -1);
         return n >= 0 || errno == EINTR;
 }
 
 /* A request was taken: if it was the last idle worker's, start another so
  * that a slow request (a big write, a lock) does not hold up the rest. */
-static void took_request(struct pool *p)
+static void took_request(struct pb_fuse_workers *p)
 {
         pthread_mutex_lock(&p->lock);
         p->idle--;
@@ -108,7 +115,7 @@ static void took_request(struct pool *p)
 }
 
 /* Back from a request: true if this worker should leave (too many idle). */
-static bool finished_request(struct pool *p)
+static bool finished_request(struct pb_fuse_workers *p)
 {
         pthread_mutex_lock(&p->lock);
         bool leave = p->idle >= p->max_idle;
@@ -118,11 +125,11 @@ static bool finished_request(struct pool *p)
         return leave;
 }
 
-static void serve(struct pool *p, int ep)
+static void serve(struct pb_fuse_workers *p, int ep)
 {
         struct fuse_buf buf = {.mem = NULL};
         uint64_t spin_until = 0;
-        while (!fuse_session_exited(p->se)) {
+        while (serving(p)) {
                 int r = fuse_session_receive_buf(p->se, &buf);
                 if (r == -EAGAIN || r == -EINTR) {
                         if (spin_until && mono_ns() < spin_until) {
@@ -163,12 +170,14 @@ static void serve(struct pool *p, int ep)
 static void *worker_main(void *arg)
 {
         struct worker *w = arg;
-        struct pool *p = w->pool;
+        struct pb_fuse_workers *p = w->pool;
         /* One epoll instance per worker: EPOLLEXCLUSIVE wakes one of the
          * instances waiting on the device, not every worker. */
         int ep = epoll_create1(EPOLL_CLOEXEC);
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
-        if (ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, p->fd, &ev) == 0) {
+        struct epoll_event dev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+        struct epoll_event stop = {.events = EPOLLIN};
+        if (ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, p->fd, &dev) == 0 &&
+            epoll_ctl(ep, EPOLL_CTL_ADD, p->stop_fd, &stop) == 0) {
                 serve(p, ep);
         } else {
                 pb_warn("fs: a FUSE worker cannot wait on the device: %m");
@@ -186,32 +195,58 @@ static void *worker_main(void *arg)
         return NULL;
 }
 
-int pb_fuse_workers_run(struct fuse_session *se, unsigned max_workers, unsigned max_idle)
+struct pb_fuse_workers *pb_fuse_workers_start(struct fuse_session *se, unsigned max_workers,
+                                   unsigned max_idle)
 {
-        struct pool p = {.se = se,
-                         .fd = fuse_session_fd(se),
-                         .max_workers = max_workers ? max_workers : 1,
-                         .max_idle = max_idle ? max_idle : 1};
-        int fl = fcntl(p.fd, F_GETFL);
-        if (fl < 0 || fcntl(p.fd, F_SETFL, fl | O_NONBLOCK) < 0)
-                return -errno;
-        pthread_mutex_init(&p.lock, NULL);
-        pthread_cond_init(&p.changed, NULL);
-        pthread_mutex_lock(&p.lock);
-        spawn_locked(&p);
-        int r = p.workers ? 0 : -EAGAIN;
-        /* Every worker leaves once the session ends (unmount, abort, exit);
-         * new ones are only started by a worker that is still serving. */
-        while (p.workers > 0)
-                pthread_cond_wait(&p.changed, &p.lock);
-        while (p.list) {
-                struct worker *w = p.list;
-                p.list = w->next;
+        struct pb_fuse_workers *p = calloc(1, sizeof(*p));
+        if (!p)
+                return NULL;
+        p->se = se;
+        p->fd = fuse_session_fd(se);
+        p->max_workers = max_workers ? max_workers : 1;
+        p->max_idle = max_idle ? max_idle : 1;
+        p->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        int fl = fcntl(p->fd, F_GETFL);
+        if (p->stop_fd < 0 || fl < 0 || fcntl(p->fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+                if (p->stop_fd >= 0)
+                        close(p->stop_fd);
+                free(p);
+                return NULL;
+        }
+        pthread_mutex_init(&p->lock, NULL);
+        pthread_cond_init(&p->changed, NULL);
+        pthread_mutex_lock(&p->lock);
+        spawn_locked(p);
+        bool started = p->workers > 0;
+        pthread_mutex_unlock(&p->lock);
+        if (!started) {
+                pb_fuse_workers_stop(p);
+                return NULL;
+        }
+        return p;
+}
+
+void pb_fuse_workers_stop(struct pb_fuse_workers *p)
+{
+        if (!p)
+                return;
+        atomic_store(&p->stopping, true);
+        uint64_t one = 1;
+        (void)!write(p->stop_fd, &one, sizeof(one));
+        pthread_mutex_lock(&p->lock);
+        /* Each worker finishes the request it serves and leaves; new ones
+         * are only started by a worker that is still serving. */
+        while (p->workers > 0)
+                pthread_cond_wait(&p->changed, &p->lock);
+        while (p->list) {
+                struct worker *w = p->list;
+                p->list = w->next;
                 pthread_join(w->thread, NULL);
                 free(w);
         }
-        pthread_mutex_unlock(&p.lock);
-        pthread_cond_destroy(&p.changed);
-        pthread_mutex_destroy(&p.lock);
-        return r;
+        pthread_mutex_unlock(&p->lock);
+        pthread_cond_destroy(&p->changed);
+        pthread_mutex_destroy(&p->lock);
+        close(p->stop_fd);
+        free(p);
 }

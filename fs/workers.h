@@ -7,7 +7,13 @@
 #endif
 #include <fuse_lowlevel.h>
 
-/* Serves the session's requests until it ends, with between one and
- * max_workers threads, at most max_idle of them idle. 0, or a negative errno
- * if no worker could start. */
-int pb_fuse_workers_run(struct fuse_session *se, unsigned max_workers, unsigned max_idle);
+struct pb_fuse_workers;
+
+/* Starts serving the session's requests with between one and max_workers
+ * threads, at most max_idle of them idle (the device is made non-blocking).
+ * NULL if no worker could start. */
+struct pb_fuse_workers *pb_fuse_workers_start(struct fuse_session *se, unsigned max_workers,
+                                   unsigned max_idle);
+/* Lets every worker finish the request it serves, then joins and frees them.
+ * The device must still be open: call before unmounting. */
+void pb_fuse_workers_stop(struct pb_fuse_workers *p);

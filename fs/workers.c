@@ -196,7 +196,7 @@ static void *worker_main(void *arg)
 }
 
 struct pb_fuse_workers *pb_fuse_workers_start(struct fuse_session *se, unsigned max_workers,
-                                   unsigned max_idle)
+                                              unsigned max_idle)
 {
         struct pb_fuse_workers *p = calloc(1, sizeof(*p));
         if (!p)

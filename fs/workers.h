@@ -13,7 +13,7 @@ struct pb_fuse_workers;
  * threads, at most max_idle of them idle (the device is made non-blocking).
  * NULL if no worker could start. */
 struct pb_fuse_workers *pb_fuse_workers_start(struct fuse_session *se, unsigned max_workers,
-                                   unsigned max_idle);
+                                              unsigned max_idle);
 /* Lets every worker finish the request it serves, then joins and frees them.
  * The device must still be open: call before unmounting. */
 void pb_fuse_workers_stop(struct pb_fuse_workers *p);

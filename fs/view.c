@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pb-util.h"
 #include "view-int.h"
 #include "workers.h"
 
@@ -57,13 +58,6 @@ int pb_view_kind_from_name(const char *name)
                 if (name && strcmp(name, kind_names[i]) == 0)
                         return (int)i;
         return -1;
-}
-
-static uint64_t now_ns(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static mode_t read_umask(void)
@@ -446,7 +440,7 @@ int pb_view_publish(struct pb_view *v, struct pb_grants *g)
 
 static int view_publish(struct pb_view *v, struct pb_grants *g)
 {
-        uint64_t t0 = now_ns();
+        uint64_t t0 = pb_mono_ns();
         struct pb_view_publish_stats stats = {0};
         pb_grants_ref(g);
         pthread_mutex_lock(&v->publish_lock);
@@ -493,7 +487,7 @@ static int view_publish(struct pb_view *v, struct pb_grants *g)
         free(perr);
         if (!aff && ret == 0)
                 ret = -ENOMEM;
-        stats.check_ns = now_ns() - t0;
+        stats.check_ns = pb_mono_ns() - t0;
         if (aff)
                 qsort(aff, naff, sizeof(*aff), cmp_affected);
 
@@ -553,14 +547,14 @@ static int view_publish(struct pb_view *v, struct pb_grants *g)
         if (ret < 0)
                 pb_warn("fs: %s view on %s: invalidation failed: %s", pb_view_kind_name(v->kind),
                         v->mountpoint, strerror(-ret));
-        stats.elapsed_ns = now_ns() - t0;
+        stats.elapsed_ns = pb_mono_ns() - t0;
         pthread_mutex_lock(&v->stats_lock);
         v->stats = stats;
         pthread_mutex_unlock(&v->stats_lock);
         pthread_mutex_unlock(&v->publish_lock);
         return ret;
 done:
-        stats.elapsed_ns = now_ns() - t0;
+        stats.elapsed_ns = pb_mono_ns() - t0;
         pthread_mutex_lock(&v->stats_lock);
         v->stats = stats;
         pthread_mutex_unlock(&v->stats_lock);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pb-util.h"
 
 /* How long the last worker to answer keeps polling for the next request. */
 #define PB_FS_SPIN_NS 50000u
@@ -50,13 +51,6 @@ struct pb_fuse_workers {
         atomic_bool stopping;
         int stop_fd; /* eventfd, readable once stopping: wakes every waiter */
 };
-
-static uint64_t mono_ns(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static void *worker_main(void *arg);
 
@@ -132,7 +126,7 @@ static void serve(struct pb_fuse_workers *p, int ep)
         while (serving(p)) {
                 int r = fuse_session_receive_buf(p->se, &buf);
                 if (r == -EAGAIN || r == -EINTR) {
-                        if (spin_until && mono_ns() < spin_until) {
+                        if (spin_until && pb_mono_ns() < spin_until) {
                                 sched_yield();
                                 continue;
                         }
@@ -157,7 +151,7 @@ static void serve(struct pb_fuse_workers *p, int ep)
                         return; /* not idle any more: counted out already */
                 }
                 if (!atomic_exchange(&p->spinner, true))
-                        spin_until = mono_ns() + PB_FS_SPIN_NS;
+                        spin_until = pb_mono_ns() + PB_FS_SPIN_NS;
         }
         if (spin_until)
                 atomic_store(&p->spinner, false);

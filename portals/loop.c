@@ -135,19 +135,12 @@ void pb_loop_expect(struct pb_loop *l, const void *group, uint32_t ns)
         }
 }
 
-static uint64_t mono_ns(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Bounded busy-poll (pb_loop_expect): epoll_wait without a timeout until an
  * event is ready or the budget is spent. Returns what epoll_wait returned,
  * 0 when the budget ran out. */
 static int spin_wait(struct pb_loop *l, struct epoll_event *evs, int max)
 {
-        uint64_t end = mono_ns() + l->spin_ns;
+        uint64_t end = pb_mono_ns() + l->spin_ns;
         l->spin_ns = 0;
         for (;;) {
                 int n = epoll_wait(l->epfd, evs, max, 0);
@@ -161,7 +154,7 @@ static int spin_wait(struct pb_loop *l, struct epoll_event *evs, int max)
                         if (!mine)
                                 l->spin_off = SPIN_OFF_BATCHES;
                 }
-                if (n != 0 || mono_ns() >= end)
+                if (n != 0 || pb_mono_ns() >= end)
                         return n;
                 /* Whatever else wants this vCPU (the X server woken here, a
                  * build on a loaded machine) goes first. */

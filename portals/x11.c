@@ -27,6 +27,7 @@
 
 #include "grants.h"
 #include "log.h"
+#include "pb-util.h"
 #include "portals-config.h"
 #include "sock.h"
 #include "x11-proto.h"
@@ -155,13 +156,6 @@ static struct xside *xpeer(struct xside *s)
 #define SPIN_MAX_NS 60000u
 #define SPIN_MIN_NS 2000u
 
-static uint64_t mono_ns(void)
-{
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void spin_shrink(struct xside *s)
 {
         s->spin_ns /= 2;
@@ -176,7 +170,7 @@ static void spin_shrink(struct xside *s)
  * budget (requests without replies) means polling did not pay: shrink. */
 static void expect_from(struct xside *s)
 {
-        uint64_t now = mono_ns();
+        uint64_t now = pb_mono_ns();
         if (s->sent_at && now - s->sent_at > s->spin_ns)
                 spin_shrink(s);
         s->sent_at = now;
@@ -190,7 +184,7 @@ static void note_answer(struct xside *s)
 {
         if (!s->sent_at)
                 return;
-        uint64_t dt = mono_ns() - s->sent_at;
+        uint64_t dt = pb_mono_ns() - s->sent_at;
         s->sent_at = 0;
         if (dt > SPIN_MAX_NS)
                 spin_shrink(s);

@@ -119,10 +119,20 @@ static bool finished_request(struct pb_fuse_workers *p)
         return leave;
 }
 
-static void serve(struct pb_fuse_workers *p, int ep)
+static void stop_spinning(struct pb_fuse_workers *p, uint64_t *spin_until)
+{
+        if (*spin_until)
+                atomic_store(&p->spinner, false);
+        *spin_until = 0;
+}
+
+/* Serves requests until the pool stops or this worker is one idle worker
+ * too many. Returns whether the worker is still counted idle. */
+static bool serve(struct pb_fuse_workers *p, int ep)
 {
         struct fuse_buf buf = {.mem = NULL};
         uint64_t spin_until = 0;
+        bool idle = true;
         while (serving(p)) {
                 int r = fuse_session_receive_buf(p->se, &buf);
                 if (r == -EAGAIN || r == -EINTR) {
@@ -130,35 +140,26 @@ static void serve(struct pb_fuse_workers *p, int ep)
                                 sched_yield();
                                 continue;
                         }
-                        if (spin_until) {
-                                atomic_store(&p->spinner, false);
-                                spin_until = 0;
-                        }
+                        stop_spinning(p, &spin_until);
                         if (!wait_readable(ep))
                                 break;
                         continue;
                 }
-                if (spin_until) {
-                        atomic_store(&p->spinner, false);
-                        spin_until = 0;
-                }
+                stop_spinning(p, &spin_until);
                 if (r <= 0) /* 0: unmounted or aborted (libfuse ended the session) */
                         break;
                 took_request(p);
                 fuse_session_process_buf(p->se, &buf);
                 if (finished_request(p)) {
-                        free(buf.mem);
-                        return; /* not idle any more: counted out already */
+                        idle = false; /* one idle worker too many: counted out */
+                        break;
                 }
                 if (!atomic_exchange(&p->spinner, true))
                         spin_until = pb_mono_ns() + PB_FS_SPIN_NS;
         }
-        if (spin_until)
-                atomic_store(&p->spinner, false);
+        stop_spinning(p, &spin_until);
         free(buf.mem);
-        pthread_mutex_lock(&p->lock);
-        p->idle--;
-        pthread_mutex_unlock(&p->lock);
+        return idle;
 }
 
 static void *worker_main(void *arg)
@@ -170,18 +171,17 @@ static void *worker_main(void *arg)
         int ep = epoll_create1(EPOLL_CLOEXEC);
         struct epoll_event dev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
         struct epoll_event stop = {.events = EPOLLIN};
+        bool idle = true;
         if (ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, p->fd, &dev) == 0 &&
-            epoll_ctl(ep, EPOLL_CTL_ADD, p->stop_fd, &stop) == 0) {
-                serve(p, ep);
-        } else {
+            epoll_ctl(ep, EPOLL_CTL_ADD, p->stop_fd, &stop) == 0)
+                idle = serve(p, ep);
+        else
                 pb_warn("fs: a FUSE worker cannot wait on the device: %m");
-                pthread_mutex_lock(&p->lock);
-                p->idle--;
-                pthread_mutex_unlock(&p->lock);
-        }
         if (ep >= 0)
                 close(ep);
         pthread_mutex_lock(&p->lock);
+        if (idle)
+                p->idle--;
         p->workers--;
         w->exited = true;
         pthread_cond_signal(&p->changed);

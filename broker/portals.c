@@ -242,6 +242,17 @@ const struct pb_sandbox_extra *pb_portals_extras(const struct pb_portals_sandbox
         return s->extras;
 }
 
+bool pb_portals_has_x11(const struct pb_portals_sandbox *s)
+{
+        return s->x11 != NULL;
+}
+
+void pb_portals_take_listener(struct pb_portals_sandbox *s, int fd)
+{
+        if (!s->x11 || pb_x11_direct_listen(s->x11, fd) < 0)
+                close(fd);
+}
+
 void pb_portals_detach(struct pb_portals_sandbox *s)
 {
         if (!s)

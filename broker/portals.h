@@ -59,3 +59,9 @@ int pb_portals_attach(struct pb_portals *p, const struct pb_portals_request *req
 const struct pb_sandbox_extra *pb_portals_extras(const struct pb_portals_sandbox *s, size_t *n);
 /* Unregisters, closes every proxied connection, removes the sockets. */
 void pb_portals_detach(struct pb_portals_sandbox *s);
+
+/* Whether the sandbox has an X11 portal (then its app runs with connect(2)
+ * handed to a seccomp listener), and that listener, for the portal to
+ * answer (takes ownership of fd; closed when there is no X11 portal). */
+bool pb_portals_has_x11(const struct pb_portals_sandbox *s);
+void pb_portals_take_listener(struct pb_portals_sandbox *s, int fd);

@@ -143,6 +143,9 @@ static void relay(int cfd, struct pb_sandbox *s)
         int chan = pb_sandbox_chan(s);
         char cbuf[128], lbuf[256];
         size_t cused = 0, lused = 0;
+        /* A descriptor that came with the launcher's bytes: the seccomp
+         * listener, claimed by the "listener" line it travels with. */
+        _cleanup_fd_ int passed = -1;
         for (;;) {
                 struct pollfd p[2] = {{.fd = chan, .events = POLLIN},
                                       {.fd = cfd, .events = POLLIN}};
@@ -152,7 +155,14 @@ static void relay(int cfd, struct pb_sandbox *s)
                         return;
                 }
                 if (p[0].revents) {
-                        ssize_t n = recv(chan, lbuf + lused, sizeof(lbuf) - 1 - lused, 0);
+                        int fd = -1;
+                        ssize_t n =
+                            pb_recv_fd(chan, lbuf + lused, sizeof(lbuf) - 1 - lused, 0, &fd);
+                        if (fd >= 0) {
+                                if (passed >= 0)
+                                        close(passed);
+                                passed = fd;
+                        }
                         if (n <= 0) {
                                 say(cfd, "failed\n");
                                 return;
@@ -168,6 +178,9 @@ static void relay(int cfd, struct pb_sandbox *s)
                                 } else if (sscanf(lbuf, "exit %d", &v) == 1) {
                                         say(cfd, "exit %d\n", v);
                                         return;
+                                } else if (strcmp(lbuf, "listener") == 0 && passed >= 0) {
+                                        pb_sandbox_take_listener(s, passed);
+                                        passed = -1;
                                 } else if (strncmp(lbuf, "error", 5) == 0) {
                                         say(cfd, "failed\n");
                                         return;

@@ -697,6 +697,7 @@ int pb_sandbox_start(struct pb_sandboxes *r, const struct pb_run_request *req,
                                       .plugctl = plugctl_path(plugctl_buf, sizeof(plugctl_buf))};
         if ((ret = pb_sandbox_build_spec(&p, &spec, err)) < 0)
                 goto fail;
+        spec->notify_connect = s->psb && pb_portals_has_x11(s->psb);
         json = pb_spec_to_json(spec);
         pb_spec_free(spec);
         if (!json) {
@@ -752,6 +753,14 @@ void pb_sandbox_set_init_pid(struct pb_sandbox *s, pid_t pid)
         if (s->init == 0 && pid > 0)
                 s->init = pid;
         pthread_mutex_unlock(&s->lock);
+}
+
+void pb_sandbox_take_listener(struct pb_sandbox *s, int fd)
+{
+        if (s->psb)
+                pb_portals_take_listener(s->psb, fd);
+        else
+                close(fd);
 }
 
 void pb_sandbox_finish(struct pb_sandbox *s)

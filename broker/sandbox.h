@@ -46,6 +46,10 @@ int pb_sandbox_chan(const struct pb_sandbox *s);
 const char *pb_sandbox_id(const struct pb_sandbox *s);
 /* Record the launcher's report of the sandbox init's host pid. */
 void pb_sandbox_set_init_pid(struct pb_sandbox *s, pid_t pid);
+/* The app's seccomp listener (the launcher's "listener" line): goes to the
+ * sandbox's X11 portal, which answers the app's connect(2) calls; closed when
+ * there is none (the app's connects then fail). Takes ownership of fd. */
+void pb_sandbox_take_listener(struct pb_sandbox *s, int fd);
 /* Reap the launcher, unregister, stop the control socket, release the views
  * when this was the last sandbox of its (snap, uid), free. */
 void pb_sandbox_finish(struct pb_sandbox *s);

@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Connect a close-on-exec stream socket to the UNIX socket at path.
  * Returns the fd, or -ENAMETOOLONG / -errno. */
@@ -24,3 +25,11 @@ int pb_frame_send(int fd, const void *data, uint32_t len, const int *fds, size_t
  * file: nothing was read, use pb_read_full), -EPROTO (short word, truncated
  * ancillary data: every received fd closed) or -errno. */
 int pb_frame_recv_len(int fd, uint32_t *len, int *fds, size_t max_fds, size_t *nfds);
+
+/* One message with one descriptor (SCM_RIGHTS): the launcher's seccomp
+ * listener on its way from the app to the broker. pb_send_fd returns 0 or
+ * -errno. pb_recv_fd is recvmsg(2) with flags: the byte count (0 at end of
+ * stream) or -errno, the first descriptor received (close-on-exec) in *fd or
+ * -1; any further ones are closed. */
+int pb_send_fd(int sock, const void *buf, size_t len, int fd);
+ssize_t pb_recv_fd(int sock, void *buf, size_t len, int flags, int *fd);

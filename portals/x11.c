@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "connect-notify.h"
 #include "grants.h"
 #include "log.h"
 #include "pb-util.h"
@@ -93,11 +94,17 @@ struct pb_x11 {
         char *display, *xauthority, *authgen;
         uid_t uid;
         gid_t gid;
-        uint8_t cookie[PB_X11_COOKIE_LEN]; /* the sandbox's, valid only here */
+        /* The sandbox's cookie: the upstream authorization's own when it is
+         * a 16-byte MIT cookie (then an X client may also be handed a direct
+         * connection), else a random one valid only here. */
+        uint8_t cookie[PB_X11_COOKIE_LEN];
+        bool direct_ok;
         uint8_t up_data[PB_X11_AUTH_FIELD_MAX];
         uint16_t up_len;
         unsigned long auth_id;
-        bool have_auth;
+        bool have_auth, trusted, authfile_written;
+        unsigned sandbox_display;
+        struct pb_connect_notify *direct;
         struct pb_grants *grants;
         struct xconn *conns;
         unsigned nconns, max_conns, refused_logged;
@@ -462,6 +469,13 @@ static void listen_event(struct pb_loop_watch *w, uint32_t events)
         }
 }
 
+struct call_args {
+        struct pb_x11 *x;
+        struct pb_grants *g;
+        int fd, r;
+        unsigned n;
+};
+
 /* ---- the authorization helper ---- */
 
 static const char *authgen_path(const struct pb_x11_config *cfg)
@@ -545,33 +559,138 @@ static int generate_auth(struct pb_x11 *x, bool trusted, struct pb_error *err)
         return 0;
 }
 
-static int write_authfile(struct pb_x11 *x, unsigned display, struct pb_error *err)
+/* The sandbox's cookie for the current authorization (see struct pb_x11). */
+static int pick_cookie(struct pb_x11 *x, struct pb_error *err)
 {
-        if (getrandom(x->cookie, sizeof(x->cookie), 0) != sizeof(x->cookie))
+        x->direct_ok = x->up_len == PB_X11_COOKIE_LEN;
+        if (x->direct_ok)
+                memcpy(x->cookie, x->up_data, sizeof(x->cookie));
+        else if (getrandom(x->cookie, sizeof(x->cookie), 0) != sizeof(x->cookie))
                 return pb_error_set(err, errno, "getrandom: %m");
+        return 0;
+}
+
+/* Creates the authority file, or rewrites it in place: the sandbox binds
+ * this inode, so a new authorization must land in the same file. */
+static int write_authfile(struct pb_x11 *x, bool create, struct pb_error *err)
+{
         uint8_t buf[128];
-        size_t n = pb_x11_xauth_entry(buf, sizeof(buf), display, PB_X11_AUTH_NAME, x->cookie,
-                                      sizeof(x->cookie));
-        unlink(x->authfile_path);
-        _cleanup_fd_ int fd =
-            open(x->authfile_path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        size_t n = pb_x11_xauth_entry(buf, sizeof(buf), x->sandbox_display, PB_X11_AUTH_NAME,
+                                      x->cookie, sizeof(x->cookie));
+        if (create)
+                unlink(x->authfile_path);
+        int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0);
+        _cleanup_fd_ int fd = open(x->authfile_path, flags, 0600);
         if (fd < 0)
-                return pb_error_set(err, errno, "creating %s: %m", x->authfile_path);
-        if (x->uid != (uid_t)-1 && fchown(fd, x->uid, x->gid) < 0)
+                return pb_error_set(err, errno, "opening %s: %m", x->authfile_path);
+        if (create && x->uid != (uid_t)-1 && fchown(fd, x->uid, x->gid) < 0)
                 return pb_error_set(err, errno, "chown %s: %m", x->authfile_path);
-        if (write(fd, buf, n) != (ssize_t)n)
+        if (pwrite(fd, buf, n, 0) != (ssize_t)n || ftruncate(fd, (off_t)n) < 0)
                 return pb_error_set(err, EIO, "writing %s", x->authfile_path);
         return 0;
 }
 
-/* ---- public API ---- */
+/* The upstream authorization dies at the X server, which closes every
+ * client still using it: the direct connections, which the broker holds no
+ * handle on. */
+static void revoke_auth(struct pb_x11 *x)
+{
+        if (!x->have_auth)
+                return;
+        x->have_auth = false;
+        char id[32], out[64];
+        snprintf(id, sizeof(id), "%lu", x->auth_id);
+        struct pb_error e;
+        if (run_helper(x, "revoke", id, out, sizeof(out), &e) < 0)
+                pb_warn("x11[%s]: %s", x->name, e.msg);
+}
 
-struct call_args {
-        struct pb_x11 *x;
-        struct pb_grants *g;
-        int fd, r;
-        unsigned n;
-};
+/* A new authorization after a revoke (x11 connected again). */
+static void renew_auth(struct pb_x11 *x)
+{
+        struct pb_error e = {0};
+        if (generate_auth(x, x->trusted, &e) < 0 || pick_cookie(x, &e) < 0 ||
+            write_authfile(x, false, &e) < 0) {
+                /* Fail closed: without an authorization nothing connects. */
+                x->have_auth = false;
+                pb_warn("x11[%s]: no new authorization: %s", x->name, e.msg);
+        }
+}
+
+/* ---- direct connections ---- */
+
+/* Whether sa names the sandbox's display: "/tmp/.X11-unix/X<n>", as a path
+ * or in the abstract namespace (which xcb tries first). */
+static bool display_addr(const struct pb_x11 *x, const struct sockaddr_un *sa, socklen_t len,
+                         bool *abstract)
+{
+        size_t n = len - offsetof(struct sockaddr_un, sun_path);
+        const char *p = sa->sun_path;
+        *abstract = n > 0 && p[0] == '\0';
+        if (*abstract) {
+                p++;
+                n--;
+        } else {
+                n = strnlen(p, n);
+        }
+        char want[32];
+        int w = snprintf(want, sizeof(want), "/tmp/.X11-unix/X%u", x->sandbox_display);
+        return (size_t)w == n && memcmp(p, want, n) == 0;
+}
+
+static bool x11_abstract(const struct sockaddr_un *sa, socklen_t len)
+{
+        size_t n = len - offsetof(struct sockaddr_un, sun_path);
+        static const char prefix[] = "/tmp/.X11-unix/";
+        return n > sizeof(prefix) - 1 && sa->sun_path[0] == '\0' &&
+               memcmp(sa->sun_path + 1, prefix, sizeof(prefix) - 1) == 0;
+}
+
+/* pb_connect_claim for the sandbox's X clients: with x11 connected, a socket
+ * connected to the X server itself. The client then presents the cookie of
+ * its authority file, which is the SECURITY-generated authorization, so the
+ * server treats it as untrusted; nothing sits between them, and a
+ * disconnect revokes that authorization (revoke_auth). Everything else
+ * takes the usual way: the portal's socket, which refuses with a reason. */
+static int direct_claim(void *data, const struct sockaddr_un *sa, socklen_t len, int *fd)
+{
+        struct pb_x11 *x = data;
+        bool abstract = false;
+        bool ours = display_addr(x, sa, len, &abstract);
+        bool ready = ours && granted(x) && x->have_auth && x->direct_ok;
+        if (!ready)
+                /* Other abstract X sockets are the host's displays. */
+                return abstract || x11_abstract(sa, len) ? -ECONNREFUSED : 0;
+        int up = pb_sock_connect_as(x->upstream_path, x->uid, x->gid);
+        if (up < 0) {
+                errno = -up;
+                if (x->refused_logged++ < 16)
+                        pb_warn("x11[%s]: connecting to %s: %m", x->name, x->upstream_path);
+                return 0; /* the portal's socket answers with the reason */
+        }
+        *fd = up;
+        return 1;
+}
+
+static void add_direct(void *data)
+{
+        struct call_args *a = data;
+        pb_connect_notify_free(a->x->direct);
+        a->x->direct = NULL;
+        a->r = pb_connect_notify_new(a->x->loop, a->fd, direct_claim, a->x, &a->x->direct);
+}
+
+int pb_x11_direct_listen(struct pb_x11 *x, int listener)
+{
+        struct call_args a = {.x = x, .fd = listener};
+        if (pb_loop_call(x->loop, add_direct, &a) < 0) {
+                close(listener);
+                return -EIO;
+        }
+        return a.r;
+}
+
+/* ---- public API ---- */
 
 static void add_listener(void *data)
 {
@@ -610,12 +729,17 @@ int pb_x11_new(struct pb_loop *loop, const struct pb_x11_config *cfg, struct pb_
                 r = pb_error_set(err, ENOMEM, "out of memory");
                 goto fail;
         }
+        x->trusted = cfg->trusted;
+        x->sandbox_display = cfg->sandbox_display;
         r = generate_auth(x, cfg->trusted, err);
+        if (r == 0)
+                r = pick_cookie(x, err);
         if (r < 0)
                 goto fail;
-        r = write_authfile(x, cfg->sandbox_display, err);
+        r = write_authfile(x, true, err);
         if (r < 0)
                 goto fail;
+        x->authfile_written = true;
         int fd = pb_sock_listen(cfg->listen_path, cfg->owner_uid, cfg->owner_gid, err);
         if (fd < 0) {
                 r = fd;
@@ -639,6 +763,8 @@ static void close_all(void *data)
 {
         struct pb_x11 *x = data;
         pb_loop_close(x->loop, &x->listen);
+        pb_connect_notify_free(x->direct);
+        x->direct = NULL;
         while (x->conns)
                 xconn_close(x->conns, NULL);
 }
@@ -650,16 +776,9 @@ void pb_x11_free(struct pb_x11 *x)
         pb_loop_call(x->loop, close_all, x);
         if (x->listen.dead || x->listen.fd >= 0)
                 unlink(x->listen_path);
-        if (x->authfile_path && x->have_auth)
+        if (x->authfile_written)
                 unlink(x->authfile_path);
-        if (x->have_auth) {
-                /* Also closes, server side, anything still using the cookie. */
-                char id[32], out[64];
-                snprintf(id, sizeof(id), "%lu", x->auth_id);
-                struct pb_error e;
-                if (run_helper(x, "revoke", id, out, sizeof(out), &e) < 0)
-                        pb_warn("x11[%s]: %s", x->name, e.msg);
-        }
+        revoke_auth(x);
         if (x->grants)
                 pb_grants_unref(x->grants);
         free(x->name);
@@ -678,9 +797,13 @@ static void do_publish(void *data)
         struct pb_x11 *x = a->x;
         struct pb_grants *old = x->grants;
         x->grants = a->g ? pb_grants_ref(a->g) : NULL;
-        if (!granted(x))
+        if (!granted(x)) {
                 while (x->conns)
                         xconn_close(x->conns, "x11 disconnected");
+                revoke_auth(x);
+        } else if (!x->have_auth) {
+                renew_auth(x);
+        }
         if (old)
                 pb_grants_unref(old);
 }

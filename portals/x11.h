@@ -45,3 +45,7 @@ void pb_x11_free(struct pb_x11 *x);
 /* On loss of x11 every proxied connection is closed before this returns. */
 int pb_x11_publish(struct pb_x11 *x, struct pb_grants *grants);
 unsigned pb_x11_conn_count(struct pb_x11 *x);
+/* The sandbox's seccomp listener (connect-notify.h): its X clients are
+ * handed sockets connected to the X server itself while x11 is connected.
+ * Takes ownership of listener; replaces an earlier one. */
+int pb_x11_direct_listen(struct pb_x11 *x, int listener);

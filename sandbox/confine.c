@@ -82,7 +82,7 @@ void pb_drop_to_user(const struct pb_spec *s)
         drop_caps();
 }
 
-void pb_confine(const struct pb_spec *s)
+int pb_confine(const struct pb_spec *s)
 {
         /* 1 + 2: the caller's identity, no capabilities at all. */
         pb_drop_to_user(s);
@@ -97,5 +97,5 @@ void pb_confine(const struct pb_spec *s)
         /* 4: Landlock. */
         pb_landlock_apply(s);
         /* 5: seccomp, last before execve. */
-        pb_seccomp_apply();
+        return pb_seccomp_apply(s->notify_connect);
 }

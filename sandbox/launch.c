@@ -217,14 +217,26 @@ static void noop_handler(int sig)
 /* The app: a new session (no controlling terminal: TIOCSTI-style tricks have
  * nothing to aim at, and the caller's terminal job control stays with
  * `plugboard run`), confinement, execve. */
-static noreturn void run_app(const struct pb_spec *s)
+static noreturn void run_app(const struct pb_spec *s, int listener_sock)
 {
         unblock_all();
         for (size_t i = 0; i < PB_ARRAY_SIZE(relayed); i++)
                 signal(relayed[i], SIG_DFL);
         if (setsid() < 0)
                 die_errno("setsid");
-        pb_confine(s);
+        int listener = pb_confine(s);
+        /* The seccomp listener goes up to the launcher, which forwards it to
+         * the broker; the app itself never holds it past execve. */
+        if (listener >= 0) {
+                int r = pb_send_fd(listener_sock, "L", 1, listener);
+                if (r < 0) {
+                        errno = -r;
+                        die_errno("cannot pass the seccomp listener on");
+                }
+                close(listener);
+        }
+        if (listener_sock >= 0)
+                close(listener_sock);
         execve(s->argv[0], s->argv, s->env);
         int e = errno;
         dprintf(STDERR_FILENO, "plugboard-launch: cannot run %s: %s\n", s->argv[0], strerror(e));
@@ -232,7 +244,7 @@ static noreturn void run_app(const struct pb_spec *s)
 }
 
 /* pid 1 of the sandbox. */
-static noreturn void run_init(const struct pb_spec *s, int status_fd)
+static noreturn void run_init(const struct pb_spec *s, int status_fd, int listener_sock)
 {
         /* pid 1 drops every signal whose handler is SIG_DFL, even from the parent
          * namespace: give the relayed ones a handler, then take them from a
@@ -249,8 +261,10 @@ static noreturn void run_init(const struct pb_spec *s, int status_fd)
         if (app == 0) {
                 close(status_fd);
                 close(sfd);
-                run_app(s);
+                run_app(s, listener_sock);
         }
+        if (listener_sock >= 0)
+                close(listener_sock);
         /* init itself keeps nothing: the user's uid, no capabilities, not dumpable
          * (so the app cannot open /proc/1/mem or /proc/1/root). */
         /* init keeps none of the app's stdio: a device fd passed as stdin
@@ -294,6 +308,23 @@ static noreturn void run_init(const struct pb_spec *s, int status_fd)
         _exit(WIFEXITED(app_status) ? WEXITSTATUS(app_status) : 128 + WTERMSIG(app_status));
 }
 
+/* The app's seccomp listener, from lsock to the broker as a "listener" line.
+ * If it cannot go on, it is closed: the app's connect(2) calls then fail
+ * (ENOSYS), which is closed, not open. */
+static void forward_listener(int lsock, int chan)
+{
+        char b;
+        int fd = -1;
+        if (pb_recv_fd(lsock, &b, 1, MSG_DONTWAIT, &fd) <= 0 || fd < 0)
+                return; /* the app died before sending it */
+        int r = pb_send_fd(chan, "listener\n", 9, fd);
+        if (r < 0)
+                dprintf(STDERR_FILENO,
+                        "plugboard-launch: cannot pass the seccomp listener on: %s\n",
+                        strerror(-r));
+        close(fd);
+}
+
 static int parse_fd_arg(int argc, char **argv)
 {
         int fd = 3;
@@ -328,6 +359,10 @@ int main(int argc, char **argv)
         int pfd[2];
         if (pipe2(pfd, O_CLOEXEC) < 0)
                 die_errno("pipe");
+        /* The app's seccomp listener comes back on this (spec.h). */
+        int lsp[2] = {-1, -1};
+        if (s->notify_connect && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, lsp) < 0)
+                die_errno("socketpair");
         int sfd = block_signals(false);
         unsigned long flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | SIGCHLD;
         if (!s->network)
@@ -341,9 +376,13 @@ int main(int argc, char **argv)
                 close(pfd[0]);
                 close(chan);
                 close(sfd);
-                run_init(s, pfd[1]);
+                if (lsp[0] >= 0)
+                        close(lsp[0]);
+                run_init(s, pfd[1], lsp[1]);
         }
         close(pfd[1]);
+        if (lsp[1] >= 0)
+                close(lsp[1]);
         report(chan, "pid %d\n", (int)init);
 
         int pidfd = (int)syscall(SYS_pidfd_open, init, 0);
@@ -357,11 +396,12 @@ int main(int argc, char **argv)
         int app_status = -1; /* -1: not known yet, -2: init died without one */
         bool chan_open = true;
         for (;;) {
-                struct pollfd p[4] = {{.fd = pidfd, .events = POLLIN},
+                struct pollfd p[5] = {{.fd = pidfd, .events = POLLIN},
                                       {.fd = sfd, .events = POLLIN},
                                       {.fd = chan_open ? chan : -1, .events = POLLIN},
-                                      {.fd = app_status == -1 ? pfd[0] : -1, .events = POLLIN}};
-                if (poll(p, 4, -1) < 0) {
+                                      {.fd = app_status == -1 ? pfd[0] : -1, .events = POLLIN},
+                                      {.fd = lsp[0], .events = POLLIN}};
+                if (poll(p, 5, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         die_errno("poll");
@@ -376,6 +416,11 @@ int main(int argc, char **argv)
                                 report(chan, "exit %d\n", app_status);
                         else
                                 app_status = -2; /* init died without a status */
+                }
+                if (p[4].revents) {
+                        forward_listener(lsp[0], chan);
+                        close(lsp[0]);
+                        lsp[0] = -1;
                 }
                 if (p[1].revents & POLLIN) {
                         struct signalfd_siginfo si;

@@ -20,8 +20,10 @@ void pb_rootfs_setup(const struct pb_spec *s);
 
 /* confine.c: switch to the spec's uid/gid/groups, drop every capability and
  * the bounding set, NO_NEW_PRIVS, Landlock, seccomp -- in that order. Returns
- * only fully confined; the caller then calls execve and nothing else. */
-void pb_confine(const struct pb_spec *s);
+ * only fully confined, with the seccomp listener (close-on-exec) when the
+ * spec asks for notify_connect, else -1; the caller passes the listener on
+ * and then calls execve and nothing else. */
+int pb_confine(const struct pb_spec *s);
 
 /* Only the uid switch and capability drop (for the sandbox's init). */
 void pb_drop_to_user(const struct pb_spec *s);
@@ -30,5 +32,6 @@ void pb_drop_to_user(const struct pb_spec *s);
 int pb_landlock_abi(void);
 void pb_landlock_apply(const struct pb_spec *s);
 
-/* seccomp.c */
-void pb_seccomp_apply(void);
+/* seccomp-load.c: loads the filter; with notify_connect, the one whose
+ * connect(2) goes to a listener, returned (close-on-exec). Else -1. */
+int pb_seccomp_apply(bool notify_connect);

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 
-/* The filter, or NULL with a message in err. */
-scmp_filter_ctx pb_seccomp_build(char *err, size_t len);
+/* The filter, or NULL with a message in err. With notify_connect, connect(2)
+ * returns SECCOMP_RET_USER_NOTIF (the X11 portal's direct connections). */
+scmp_filter_ctx pb_seccomp_build(char *err, size_t len, bool notify_connect);

@@ -97,7 +97,7 @@ static void rule(scmp_filter_ctx ctx, uint32_t action, const char *name, unsigne
                 die("seccomp: cannot add a rule for %s: %s", name, strerror(-r));
 }
 
-scmp_filter_ctx pb_seccomp_build(char *err, size_t len)
+scmp_filter_ctx pb_seccomp_build(char *err, size_t len, bool notify_connect)
 {
         errbuf = err;
         errlen = len;
@@ -167,6 +167,12 @@ scmp_filter_ctx pb_seccomp_build(char *err, size_t len)
                         rule(ctx, eperm, "personality", 1, &c);
                 }
         }
+
+        /* The X11 portal's variant: every connect(2) waits for the broker,
+         * which hands an X client a socket connected to the X server itself
+         * and lets everything else go on (portals/x11-direct.c). */
+        if (notify_connect)
+                rule(ctx, SCMP_ACT_NOTIFY, "connect", 0, NULL);
 
         if (failed) {
                 seccomp_release(ctx);

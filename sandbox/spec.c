@@ -236,6 +236,8 @@ static int parse_obj(json_object *root, struct pb_spec *s, struct pb_error *err)
         s->network = json_object_object_get_ex(root, "network", &v) && json_object_get_boolean(v);
         s->make_user_dirs =
             json_object_object_get_ex(root, "make-user-dirs", &v) && json_object_get_boolean(v);
+        s->notify_connect =
+            json_object_object_get_ex(root, "notify-connect", &v) && json_object_get_boolean(v);
         return parse_mounts(root, s, err);
 }
 
@@ -306,6 +308,7 @@ char *pb_spec_to_json(const struct pb_spec *s)
         json_object_object_add(o, "env", strv_json(s->env));
         json_object_object_add(o, "network", json_object_new_boolean(s->network));
         json_object_object_add(o, "make-user-dirs", json_object_new_boolean(s->make_user_dirs));
+        json_object_object_add(o, "notify-connect", json_object_new_boolean(s->notify_connect));
         json_object *ms = json_object_new_array();
         for (size_t i = 0; ms && i < s->n_mounts; i++) {
                 json_object *m = json_object_new_object();

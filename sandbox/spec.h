@@ -10,7 +10,9 @@
  * Wire format between broker and launcher (fd 3, a SOCK_STREAM socketpair):
  *   broker -> launcher: u32 length (host order) + JSON spec, then nothing;
  *   launcher -> broker: text lines "pid <host pid of the sandbox init>\n",
- *                       "exit <wait status of the app>\n", or "error <msg>\n".
+ *                       "exit <wait status of the app>\n", or "error <msg>\n",
+ *                       and with notify_connect "listener\n" carrying the
+ *                       app's seccomp listener fd (SCM_RIGHTS).
  */
 #pragma once
 
@@ -56,6 +58,10 @@ struct pb_spec {
         struct pb_mount *mounts; /* applied in order, after the base layout */
         size_t n_mounts;
         bool make_user_dirs; /* create ~/snap/NAME/{REV,common} as the user first */
+        /* The app's connect(2) calls wait for the broker (seccomp user
+         * notification; the launcher sends the listener up the channel as a
+         * "listener" line): its X11 portal hands X clients a direct socket. */
+        bool notify_connect;
 };
 
 void pb_spec_free(struct pb_spec *s);

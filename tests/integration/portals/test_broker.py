@@ -116,6 +116,29 @@ def test_audio_through_the_broker_with_live_record_revocation(broker, app, pulse
     assert r.returncode != 0
 
 
+def unix_peers():
+    """{socket inode: (peer inode, pids holding it)} from `ss -xpn`."""
+    out = subprocess.run(["ss", "-xpnH"], capture_output=True, text=True, check=True).stdout
+    peers = {}
+    for line in out.splitlines():
+        m = re.match(r"u_str\s+\S+\s+\d+\s+\d+\s+\S+\s+(\d+)\s+\S+\s+(\d+)(.*)", line)
+        if m:
+            pids = {int(p) for p in re.findall(r"pid=(\d+)", m.group(3))}
+            peers[int(m.group(1))] = (int(m.group(2)), pids)
+    return peers
+
+
+def x_peers_of(pid, xvfb_pid):
+    """For each UNIX stream socket of pid: whether its peer is held by the X
+    server itself (a direct connection) rather than by the broker."""
+    peers = unix_peers()
+    direct = []
+    for ino, (peer, pids) in peers.items():
+        if pid in pids and peer in peers:
+            direct.append(xvfb_pid in peers[peer][1])
+    return direct
+
+
 def test_x11_through_the_broker_untrusted_and_revocable(broker, app, xvfb, test_user):
     env = {"DISPLAY": xvfb.display, "XAUTHORITY": xvfb.xauth}
     connect(broker, "x11", True)
@@ -128,6 +151,11 @@ def test_x11_through_the_broker_untrusted_and_revocable(broker, app, xvfb, test_
             r = xvfb.run(["xwininfo", "-root", "-tree"])
             return "xlogo" in r.stdout
         wait_for(proxied, 20, "the confined xlogo on the display")
+        # The broker handed the client a socket connected to the X server
+        # itself (seccomp connect notification): no proxy in between.
+        xlogo = int(subprocess.run(["pgrep", "-u", str(test_user.pw_uid), "-x", "xlogo"],
+                                   capture_output=True, text=True, check=True).stdout.split()[0])
+        assert True in x_peers_of(xlogo, xvfb.p.pid)
         connect(broker, "x11", False)
         assert app_.wait(20) != 0
     finally:

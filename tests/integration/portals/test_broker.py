@@ -166,3 +166,76 @@ def test_x11_through_the_broker_untrusted_and_revocable(broker, app, xvfb, test_
     connect(broker, "x11", True)
     r = prun(broker, test_user, "xdpyinfo", env)
     assert r.returncode == 0, r.stderr
+
+
+DIRECT_PROBE = r'''
+import ctypes, fcntl, os, socket, struct
+libc = ctypes.CDLL(None, use_errno=True)
+junk = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+big = ctypes.create_string_buffer(4096)
+errs = []
+for addr, n in ((ctypes.c_void_p(1), 110), (big, 0), (big, 4096)):
+    errs.append(libc.connect(junk.fileno(), addr, n) == -1 and ctypes.get_errno())
+print("garbage", *errs)
+
+def xauth_cookie(path):
+    data = open(path, "rb").read()
+    pos, fields = 2, []
+    for _ in range(4):
+        (n,) = struct.unpack(">H", data[pos:pos + 2])
+        fields.append(data[pos + 2:pos + 2 + n])
+        pos += 2 + n
+    return fields[2], fields[3]
+
+def pad(b):
+    return b + b"\0" * (-len(b) % 4)
+
+keep = []
+for extra in (socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC, 0):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | extra)
+    s.set_inheritable(not extra)  # Python sockets are close-on-exec by default
+    s.connect("/tmp/.X11-unix/X0")
+    nb = bool(fcntl.fcntl(s.fileno(), fcntl.F_GETFL) & os.O_NONBLOCK)
+    ce = bool(fcntl.fcntl(s.fileno(), fcntl.F_GETFD) & fcntl.FD_CLOEXEC)
+    s.setblocking(True)
+    name, cookie = xauth_cookie(os.environ["XAUTHORITY"])
+    s.sendall(struct.pack("<cxHHHHxx", b"l", 11, 0, len(name), len(cookie)) +
+              pad(name) + pad(cookie))
+    print("socket", int(nb), int(ce), "setup", s.recv(1)[0])
+    keep.append(s)
+print("ready", flush=True)
+import sys
+sys.stdin.read()
+'''
+
+
+def test_x11_direct_socket_keeps_the_app_flags_and_garbage_connects_are_harmless(
+        broker, app, xvfb, test_user):
+    env = {"DISPLAY": xvfb.display, "XAUTHORITY": xvfb.xauth}
+    connect(broker, "x11", True)
+    p = ppopen(broker, test_user, f"python3 -c '{DIRECT_PROBE}'", env,
+               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        out = ""
+        while "ready" not in out:
+            line = p.stdout.readline()
+            assert line, f"the probe ended early: {out}"
+            out += line
+        # The kernel's own answers to bad addresses: EFAULT, EINVAL, EINVAL.
+        assert "garbage 14 22 22" in out
+        # Handed over with the app's O_NONBLOCK and close-on-exec, and the
+        # server accepts the sandbox's cookie itself (1 = Success).
+        assert "socket 1 1 setup 1" in out
+        assert "socket 0 0 setup 1" in out
+        probe = int(subprocess.run(["pgrep", "-u", str(test_user.pw_uid), "-x", "python3"],
+                                   capture_output=True, text=True, check=True).stdout.split()[0])
+        assert x_peers_of(probe, xvfb.p.pid).count(True) == 2
+        p.stdin.close()
+        assert p.wait(20) == 0
+    finally:
+        kill(p)
+        p.stdout.close()
+    # The broker is still there for the next app, which still reaches its
+    # other sockets (plugctl's control socket) through the same filter.
+    r = prun(broker, test_user, "plugctl is-connected x11 && xdpyinfo >/dev/null", env)
+    assert r.returncode == 0, r.stderr

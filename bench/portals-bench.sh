@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Portals benchmark (issue 5), in one run: the direct socket, `socat -b 262144`
-# (the dumb-proxy anchor) and the plugboard proxy (pb-portal-harness).
+# (the dumb-proxy anchor), the plugboard proxy (pb-portal-harness) and, for
+# X11, a confined client: xrtt as a snap's app run by the broker, which hands
+# its connect(2) a socket connected to the X server itself (untrusted).
 #
 #   bench/portals-bench.sh [BUILD_DIR] [ROUNDS]     (as root)
 #
@@ -107,6 +109,30 @@ XAUTHORITY="$W/xauth-untrusted" xauth add :0 . \
 	"$(XAUTHORITY="$W/xauth-untrusted" xauth list ":$N" | awk '{print $3}')"
 for _ in $(seq 50); do [ -S "$W/x-socat" ] && break; sleep 0.1; done
 
+# The confined client: a broker, a snap whose app is xrtt, x11 connected.
+mkdir -p "$W/snap/bench-x/meta" "$W/snap/bench-x/bin" "$W/state" "$W/decl" "$W/ifaces"
+cp "$B/bench/xrtt" "$W/snap/bench-x/bin/xrtt"
+cat > "$W/snap/bench-x/meta/snap.yaml" <<YAML
+name: bench-x
+version: '1'
+summary: X11 figures from inside a sandbox
+description: portals benchmark
+apps:
+  bench-x:
+    command: bin/xrtt
+    plugs: [x11]
+YAML
+"$B/broker/plugboardd" --state-dir "$W/state" --socket "$W/api.sock" \
+	--declarations-dir "$W/decl" --interfaces-dir "$W/ifaces" >"$W/broker.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 100); do [ -S "$W/run.socket" ] && break; sleep 0.05; done
+export PLUGBOARD_SOCKET=$W/api.sock PLUGBOARD_RUN_SOCKET=$W/run.socket
+"$B/cli/plugboard" install --dangerous "$W/snap/bench-x" >/dev/null
+"$B/cli/plugboard" connect bench-x:x11 >/dev/null 2>&1 || true # auto-connected already
+crun() { # [XRTT_ROUNDS]
+	DISPLAY=":$N" XAUTHORITY="$W/xauth" "$B/cli/plugboard" run bench-x "${1:-7}"
+}
+
 xrun() { # SOCKET AUTHFILE [XRTT_ROUNDS]
 	# The socket is first bound aside: it may itself live in /tmp/.X11-unix.
 	: > "$W/x-bind"
@@ -116,7 +142,7 @@ xrun() { # SOCKET AUTHFILE [XRTT_ROUNDS]
 		DISPLAY=:0 XAUTHORITY="$2" exec "$3" "$5"' sh "$1" "$2" "$B/bench/xrtt" "$W/x-bind" \
 		"${3:-7}"
 }
-PATHS="direct socat proxy direct-untrusted proxy-trusted"
+PATHS="direct socat proxy confined direct-untrusted proxy-trusted"
 [ -n "${PB_BENCH_BASE:-}" ] && PATHS="$PATHS proxy-base"
 for p in $PATHS; do : > "$W/x-$p.txt"; done
 # xrun through harness NAME, appending its CPU time for the run (ms).
@@ -131,6 +157,7 @@ for _ in $(seq "$ROUNDS"); do
 	xrun /tmp/.X11-unix/X"$N" "$W/xauth" >> "$W/x-direct.txt"
 	xrun "$W/x-socat" "$W/xauth" >> "$W/x-socat.txt"
 	xrun_cpu XH "$W/x-proxy" "$W/x-sandbox.xauth" "$W/x-proxy.txt"
+	crun >> "$W/x-confined.txt"
 	if [ -n "${PB_BENCH_BASE:-}" ]; then
 		xrun_cpu XB "$W/x-proxyb" "$W/x-sandboxb.xauth" "$W/x-proxy-base.txt"
 	fi
@@ -210,6 +237,26 @@ for _ in 1 2 3 4 5; do
 done
 awk '{printf "  %.2f ms | %.2f ms (connections left after publish: %d)\n", $1/1000, $2/1000, $3}' \
 	"$W/xrevoke.txt"
+
+echo
+echo "X11 revocation of a busy confined client (5 runs): plugboard disconnect | until the client exited"
+: > "$W/crevoke.txt"
+for _ in 1 2 3 4 5; do
+	"$B/cli/plugboard" connect bench-x:x11 >/dev/null
+	crun 1000 >/dev/null 2>&1 &
+	cl=$!
+	sleep 0.5 # let it get into its XSync / image loop
+	t0=$(date +%s%N)
+	"$B/cli/plugboard" disconnect bench-x:x11 >/dev/null
+	t1=$(date +%s%N)
+	st=0
+	wait "$cl" || st=$?
+	t2=$(date +%s%N)
+	echo "$(( (t1 - t0) / 1000 )) $(( (t2 - t0) / 1000 )) $st" >> "$W/crevoke.txt"
+done
+awk '{printf "  %.2f ms | %.2f ms (client exit status %d)\n", $1/1000, $2/1000, $3}' \
+	"$W/crevoke.txt"
+"$B/cli/plugboard" connect bench-x:x11 >/dev/null
 
 # ---------------------------------------------------------------- PulseAudio
 [ "${PB_BENCH_ONLY:-}" = x11 ] && exit 0

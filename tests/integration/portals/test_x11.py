@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from .conftest import in_x_sandbox, kill, wait_for
+from .conftest import in_x_sandbox, kill, popen_as, run_as_user, wait_for
 
 
 def start_proxy(harness, xvfb, workdir, user, grants, *extra):
@@ -72,11 +72,50 @@ def test_untrusted_client_cannot_read_other_windows_or_the_root(harness, xvfb, w
         kill(logo)
 
 
-def test_the_sandbox_cookie_is_useless_at_the_real_server(harness, xvfb, workdir, test_user):
+def sandbox_cookie_at_the_server(auth, xvfb, workdir, user):
+    """An authority file for the real display holding the sandbox's cookie:
+    what a confined client presents when it is handed a direct socket."""
+    data = open(auth, "rb").read()
+    pos, fields = 2, []
+    for _ in range(4):
+        (n,) = struct.unpack(">H", data[pos:pos + 2])
+        fields.append(data[pos + 2:pos + 2 + n])
+        pos += 2 + n
+    path = os.path.join(workdir, "direct.xauth")
+    if os.path.exists(path):
+        os.unlink(path)
+    subprocess.run(["xauth", "-f", path, "add", xvfb.display, ".", fields[3].hex()],
+                   check=True, capture_output=True)
+    os.chown(path, user.pw_uid, user.pw_gid)
+    return {"DISPLAY": xvfb.display, "XAUTHORITY": path}
+
+
+def test_the_sandbox_cookie_is_untrusted_at_the_real_server_and_dies_with_x11(
+        harness, xvfb, workdir, test_user):
     h, sock, auth = start_proxy(harness, xvfb, workdir, test_user, "x11")
-    host_sock = f"/tmp/.X11-unix/X{xvfb.num}"
-    r = sandboxed(test_user, host_sock, auth, ["xdpyinfo"])
-    assert r.returncode != 0
+    env = sandbox_cookie_at_the_server(auth, xvfb, workdir, test_user)
+    r = run_as_user(test_user, ["xdpyinfo", "-queryExtensions"], env)
+    assert r.returncode == 0, r.stderr
+    assert n_extensions(r.stdout) == 2  # untrusted, by the server itself
+    client = popen_as(test_user, ["xlogo"], env, stdout=subprocess.DEVNULL,
+                      stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: "xlogo" in xvfb.run(["xwininfo", "-root", "-tree"]).stdout, 15,
+                 "xlogo on the display")
+        h.publish("none")
+        # The server closed the client that used the revoked cookie before
+        # publish returned, and refuses the cookie from now on.
+        assert client.wait(10) != 0
+        assert run_as_user(test_user, ["xdpyinfo"], env).returncode != 0
+    finally:
+        kill(client)
+        client.stderr.close()
+    # Connected again: a new cookie in the same file; the old one stays dead.
+    h.publish("x11")
+    assert run_as_user(test_user, ["xdpyinfo"], env).returncode != 0
+    env = sandbox_cookie_at_the_server(auth, xvfb, workdir, test_user)
+    r = run_as_user(test_user, ["xdpyinfo"], env)
+    assert r.returncode == 0, r.stderr
 
 
 def test_revoking_x11_breaks_the_connection_and_reconnecting_lets_a_new_client_in(

@@ -93,7 +93,7 @@ int main(int argc, char **argv)
          * crashes the server (2^32-1 s aborted Xvfb 21.1.7: the milliseconds
          * overflow a signed int in its timer code), so 2,000,000 s (23 days,
          * 2e9 ms < 2^31): a sandbox idle on X that long must reconnect after a
-         * restart. The broker revokes it when the sandbox ends. */
+         * restart. The broker revokes it on loss of x11 and when the sandbox ends. */
         attrs.timeout = 2000000u;
         attrs.trust_level =
             strcmp(argv[6], "trusted") ? XSecurityClientUntrusted : XSecurityClientTrusted;

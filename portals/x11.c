@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,9 @@ struct pb_x11 {
         bool have_auth, trusted, authfile_written;
         unsigned sandbox_display;
         struct pb_connect_notify *direct;
+        /* The user's own authority file (its cookie is trusted), as named and
+         * resolved: no direct socket while the snap may read it. */
+        char *xauth_paths[2];
         struct pb_grants *grants;
         struct xconn *conns;
         unsigned nconns, max_conns, refused_logged;
@@ -619,6 +623,24 @@ static void renew_auth(struct pb_x11 *x)
 
 /* ---- direct connections ---- */
 
+/* x->xauth_paths: the caller's XAUTHORITY, or ~/.Xauthority as the helper
+ * reads it, and where it resolves to (if it exists). */
+static void resolve_user_xauth(struct pb_x11 *x)
+{
+        if (x->xauthority) {
+                x->xauth_paths[0] = strdup(x->xauthority);
+        } else {
+                struct passwd pw, *res = NULL;
+                char buf[4096];
+                if (getpwuid_r(x->uid, &pw, buf, sizeof(buf), &res) == 0 && res &&
+                    asprintf(&x->xauth_paths[0], "%s/.Xauthority", pw.pw_dir) < 0)
+                        x->xauth_paths[0] = NULL;
+        }
+        /* Unknown (NULL): user_cookie_readable says yes. */
+        if (x->xauth_paths[0])
+                x->xauth_paths[1] = realpath(x->xauth_paths[0], NULL);
+}
+
 /* Whether sa names the sandbox's display: "/tmp/.X11-unix/X<n>", as a path
  * or in the abstract namespace (which xcb tries first). */
 static bool display_addr(const struct pb_x11 *x, const struct sockaddr_un *sa, socklen_t len,
@@ -646,6 +668,24 @@ static bool x11_abstract(const struct sockaddr_un *sa, socklen_t len)
                memcmp(sa->sun_path + 1, prefix, sizeof(prefix) - 1) == 0;
 }
 
+/* The X server accepts any valid cookie on a direct socket: a snap that may
+ * read the user's own authority file could present its trusted cookie
+ * there. Its clients are proxied instead, where only the sandbox's cookie
+ * passes. A path that is not absolute and clean counts as readable. */
+static bool user_cookie_readable(const struct pb_x11 *x)
+{
+        for (int i = 0; i < 2; i++) {
+                const char *p = x->xauth_paths[i];
+                if (!p)
+                        continue;
+                if (p[0] != '/' || strstr(p, "/../") || strstr(p, "/./") || strstr(p, "//"))
+                        return true;
+                if (pb_grants_path(x->grants, p) & PB_ACCESS_READ)
+                        return true;
+        }
+        return !x->xauth_paths[0];
+}
+
 /* pb_connect_claim for the sandbox's X clients: with x11 connected, a socket
  * connected to the X server itself. The client then presents the cookie of
  * its authority file, which is the SECURITY-generated authorization, so the
@@ -657,7 +697,7 @@ static int direct_claim(void *data, const struct sockaddr_un *sa, socklen_t len,
         struct pb_x11 *x = data;
         bool abstract = false;
         bool ours = display_addr(x, sa, len, &abstract);
-        bool ready = ours && granted(x) && x->have_auth && x->direct_ok;
+        bool ready = ours && granted(x) && x->have_auth && x->direct_ok && !user_cookie_readable(x);
         if (!ready)
                 /* Other abstract X sockets are the host's displays. */
                 return abstract || x11_abstract(sa, len) ? -ECONNREFUSED : 0;
@@ -731,6 +771,7 @@ int pb_x11_new(struct pb_loop *loop, const struct pb_x11_config *cfg, struct pb_
         }
         x->trusted = cfg->trusted;
         x->sandbox_display = cfg->sandbox_display;
+        resolve_user_xauth(x);
         r = generate_auth(x, cfg->trusted, err);
         if (r == 0)
                 r = pick_cookie(x, err);
@@ -788,6 +829,8 @@ void pb_x11_free(struct pb_x11 *x)
         free(x->display);
         free(x->xauthority);
         free(x->authgen);
+        free(x->xauth_paths[0]);
+        free(x->xauth_paths[1]);
         free(x);
 }
 

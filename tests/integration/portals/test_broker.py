@@ -129,14 +129,16 @@ def unix_peers():
 
 
 def x_peers_of(pid, xvfb_pid):
-    """For each UNIX stream socket of pid: whether its peer is held by the X
-    server itself (a direct connection) rather than by the broker."""
-    peers = unix_peers()
-    direct = []
-    for ino, (peer, pids) in peers.items():
-        if pid in pids and peer in peers:
-            direct.append(xvfb_pid in peers[peer][1])
-    return direct
+    """For each socket of pid whose peer is visible here (the host's network
+    namespace, where the broker and the X server live): whether that peer is
+    held by the X server itself (a direct connection) rather than by the
+    broker (the proxy)."""
+    mine = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        m = re.match(r"socket:\[(\d+)\]", os.readlink(f"/proc/{pid}/fd/{fd}"))
+        if m:
+            mine.add(int(m.group(1)))
+    return [xvfb_pid in pids for peer, pids in unix_peers().values() if peer in mine]
 
 
 def test_x11_through_the_broker_untrusted_and_revocable(broker, app, xvfb, test_user):
@@ -239,3 +241,74 @@ def test_x11_direct_socket_keeps_the_app_flags_and_garbage_connects_are_harmless
     # other sockets (plugctl's control socket) through the same filter.
     r = prun(broker, test_user, "plugctl is-connected x11 && xdpyinfo >/dev/null", env)
     assert r.returncode == 0, r.stderr
+
+
+XAUTH_SNAP_YAML = """name: xauthapp
+version: '1.0'
+summary: may read the user's own X authority file
+description: test snap of tests/integration/portals
+plugs:
+  xauth:
+    interface: system-files
+    read: [{path}]
+apps:
+  sh:
+    command: bin/sh-app
+    plugs: [x11, xauth]
+"""
+
+
+def confined_xlogo_path(broker, user, env, xvfb):
+    """How a confined xlogo reaches the X server: "direct" (its own socket's
+    peer is held by Xvfb) or "proxied" (the broker holds a connection to Xvfb
+    for it; the client's socket lives in the sandbox's network namespace,
+    out of ss's sight here)."""
+    p = subprocess.Popen([binary("plugboard"), "run", "xauthapp.sh", "exec xlogo"],
+                         preexec_fn=lambda: (os.setgroups([]), os.setgid(user.pw_gid),
+                                             os.setuid(user.pw_uid)),
+                         env={"PATH": "/usr/bin:/bin", "HOME": user.pw_dir,
+                              **run_env(broker, env)},
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: "xlogo" in xvfb.run(["xwininfo", "-root", "-tree"]).stdout, 20,
+                 "the confined xlogo on the display")
+        pid = int(subprocess.run(["pgrep", "-u", str(user.pw_uid), "-x", "xlogo"],
+                                 capture_output=True, text=True, check=True).stdout.split()[0])
+        if any(x_peers_of(pid, xvfb.p.pid)):
+            return "direct"
+        peers = unix_peers()
+        upstream = [ino for ino, (peer, pids) in peers.items()
+                    if broker.proc.pid in pids and peer in peers
+                    and xvfb.p.pid in peers[peer][1]]
+        return "proxied" if upstream else None
+    finally:
+        kill(p)
+
+
+def test_x11_clients_of_a_snap_that_may_read_the_user_cookie_are_proxied(
+        broker, workdir, xvfb, test_user):
+    d = os.path.join(workdir, "xauthapp")
+    os.makedirs(os.path.join(d, "meta"))
+    os.makedirs(os.path.join(d, "bin"))
+    with open(os.path.join(d, "meta", "snap.yaml"), "w") as f:
+        f.write(XAUTH_SNAP_YAML.format(path=xvfb.xauth))
+    with open(os.path.join(d, "bin", "sh-app"), "w") as f:
+        f.write('#!/bin/sh\nexec /bin/sh -c "$@"\n')
+    os.chmod(os.path.join(d, "bin", "sh-app"), 0o755)
+    broker.install(d)
+    env = {"DISPLAY": xvfb.display, "XAUTHORITY": xvfb.xauth}
+    broker.cli(["connect", "xauthapp:x11"], check=True)
+    broker.cli(["connect", "xauthapp:xauth"], check=True)
+    # The user's own (trusted) cookie is readable in the sandbox, but a
+    # client presenting it meets the portal, which takes only the sandbox's.
+    r = run_as(test_user, [binary("plugboard"), "run", "xauthapp.sh",
+                           f"test -r {xvfb.xauth} && XAUTHORITY={xvfb.xauth} xdpyinfo"],
+               env=run_env(broker, env), capture_output=True, text=True, timeout=60)
+    assert r.returncode != 0
+    assert "Invalid MIT-MAGIC-COOKIE-1 key" in r.stderr, r.stderr
+    # So the snap's X clients go through the proxy, not to the server.
+    assert confined_xlogo_path(broker, test_user, env, xvfb) == "proxied"
+    # Without that grant they are handed direct sockets again (decided at
+    # each connect, from the current grants).
+    broker.cli(["disconnect", "xauthapp:xauth"], check=True)
+    assert confined_xlogo_path(broker, test_user, env, xvfb) == "direct"

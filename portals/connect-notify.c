@@ -4,6 +4,7 @@
 #include "connect-notify.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -19,6 +21,12 @@
 #include "pb-util.h"
 
 enum { PASSED, HANDED, REFUSED };
+
+/* Sockets handed over and not yet cut: their inode numbers (the broker
+ * keeps no descriptor of them: a kept duplicate would hold a closed
+ * connection open at the peer). When full, a scan drops those no process
+ * holds any more; if none went, nothing more is handed over. */
+#define MAX_HANDED 1024
 
 struct pb_connect_notify {
         struct pb_loop_watch w; /* first: the callback gets &w */
@@ -29,6 +37,10 @@ struct pb_connect_notify {
         struct seccomp_notif_resp *resp;
         size_t req_size, resp_size;
         unsigned long counts[3];
+        ino_t handed[MAX_HANDED];
+        size_t n_handed;
+        dev_t pidns_dev; /* the sandbox's pid namespace (0: not seen yet) */
+        ino_t pidns_ino;
 };
 
 /* The calling process's socket, as far as the decision needs it. */
@@ -80,11 +92,100 @@ static struct target inspect(pid_t pid, int pidfd, int remote_fd)
         return t;
 }
 
+/* Calls fn(data, pid, fd, ino) for every socket descriptor of every process
+ * in the sandbox's pid namespace. */
+static void each_socket(const struct pb_connect_notify *n,
+                        void (*fn)(void *data, pid_t pid, int fd, ino_t ino), void *data)
+{
+        _cleanup_dir_ DIR *proc = opendir("/proc");
+        struct dirent *e;
+        while (proc && (e = readdir(proc))) {
+                char path[96], link[64];
+                struct stat st;
+                pid_t pid = (pid_t)strtol(e->d_name, NULL, 10);
+                snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+                if (pid <= 0 || stat(path, &st) < 0 || st.st_ino != n->pidns_ino ||
+                    st.st_dev != n->pidns_dev)
+                        continue;
+                snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+                _cleanup_dir_ DIR *fds = opendir(path);
+                struct dirent *f;
+                while (fds && (f = readdir(fds))) {
+                        unsigned long ino;
+                        ssize_t l = readlinkat(dirfd(fds), f->d_name, link, sizeof(link) - 1);
+                        if (l <= 0)
+                                continue;
+                        link[l] = '\0';
+                        if (sscanf(link, "socket:[%lu]", &ino) == 1)
+                                fn(data, pid, atoi(f->d_name), (ino_t)ino);
+                }
+        }
+}
+
+static bool is_handed(const struct pb_connect_notify *n, ino_t ino)
+{
+        for (size_t i = 0; i < n->n_handed; i++)
+                if (n->handed[i] == ino)
+                        return true;
+        return false;
+}
+
+struct cut_ctx {
+        struct pb_connect_notify *n;
+        unsigned cut;
+};
+
+/* Shut a handed-over socket down in its holder: both ends see the end of
+ * the connection at once, whatever the holder does. */
+static void cut_one(void *data, pid_t pid, int fd, ino_t ino)
+{
+        struct cut_ctx *c = data;
+        if (!is_handed(c->n, ino))
+                return;
+        _cleanup_fd_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        _cleanup_fd_ int copy = pidfd < 0 ? -1 : (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+        if (copy >= 0 && shutdown(copy, SHUT_RDWR) == 0)
+                c->cut++;
+}
+
+struct keep_ctx {
+        const struct pb_connect_notify *n;
+        ino_t *live;
+        size_t n_live;
+};
+
+static void keep_one(void *data, pid_t pid, int fd, ino_t ino)
+{
+        (void)pid;
+        (void)fd;
+        struct keep_ctx *k = data;
+        if (is_handed(k->n, ino) && k->n_live < MAX_HANDED)
+                k->live[k->n_live++] = ino;
+}
+
+/* Room for one more record: forget the sockets no process holds. */
+static bool make_room(struct pb_connect_notify *n)
+{
+        if (n->n_handed < MAX_HANDED)
+                return true;
+        _cleanup_free_ ino_t *live = calloc(MAX_HANDED, sizeof(*live));
+        if (!live)
+                return false;
+        struct keep_ctx k = {.n = n, .live = live};
+        each_socket(n, keep_one, &k);
+        memcpy(n->handed, live, k.n_live * sizeof(*live));
+        n->n_handed = k.n_live;
+        return n->n_handed < MAX_HANDED;
+}
+
 /* Replace the caller's socket with fd (ours, closed here). */
 static int hand_over(struct pb_connect_notify *n, const struct target *t, int remote_fd, int fd)
 {
         int r = 0;
-        if (fcntl(fd, F_SETFL, t->fl & O_NONBLOCK) < 0)
+        struct stat st;
+        if (fstat(fd, &st) < 0 || !make_room(n))
+                r = -ENOSPC;
+        if (r == 0 && fcntl(fd, F_SETFL, t->fl & O_NONBLOCK) < 0)
                 r = -errno;
         struct seccomp_notif_addfd add = {.id = n->req->id,
                                           .flags = SECCOMP_ADDFD_FLAG_SETFD,
@@ -93,8 +194,27 @@ static int hand_over(struct pb_connect_notify *n, const struct target *t, int re
                                           .newfd_flags = t->cloexec ? O_CLOEXEC : 0};
         if (r == 0 && ioctl(n->w.fd, SECCOMP_IOCTL_NOTIF_ADDFD, &add) < 0)
                 r = -errno;
+        if (r == 0)
+                n->handed[n->n_handed++] = st.st_ino;
         close(fd);
         return r;
+}
+
+/* The sandbox's pid namespace, learnt from its first caller (its processes
+ * cannot make another: the launcher's seccomp filter denies CLONE_NEWPID).
+ * False if the caller is not in it. */
+static bool note_pidns(struct pb_connect_notify *n, pid_t pid)
+{
+        char path[64];
+        struct stat st;
+        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+        if (stat(path, &st) < 0)
+                return false;
+        if (!n->pidns_ino) {
+                n->pidns_dev = st.st_dev;
+                n->pidns_ino = st.st_ino;
+        }
+        return st.st_dev == n->pidns_dev && st.st_ino == n->pidns_ino;
 }
 
 /* Decide one call: 0 pass, 1 handed over, -errno refuse. */
@@ -109,7 +229,8 @@ static int decide(struct pb_connect_notify *n)
             (uint64_t)remote_fd != d->args[0])
                 return 0;
         _cleanup_fd_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-        if (pidfd < 0 || !read_addr(pid, d->args[1], len, &sa) || sa.sun_family != AF_UNIX)
+        if (pidfd < 0 || !read_addr(pid, d->args[1], len, &sa) || sa.sun_family != AF_UNIX ||
+            !note_pidns(n, pid))
                 return 0;
         struct target t = inspect(pid, pidfd, remote_fd);
         if (t.fd < 0)
@@ -209,6 +330,16 @@ void pb_connect_notify_free(struct pb_connect_notify *n)
          * (ENOSYS): closed, never open. */
         pb_loop_close(n->loop, &n->w);
         pb_loop_defer(n->loop, free_deferred, n);
+}
+
+unsigned pb_connect_notify_cut(struct pb_connect_notify *n)
+{
+        if (!n || n->n_handed == 0)
+                return 0;
+        struct cut_ctx c = {.n = n};
+        each_socket(n, cut_one, &c);
+        n->n_handed = 0;
+        return c.cut;
 }
 
 void pb_connect_notify_counts(const struct pb_connect_notify *n, unsigned long counts[3])

@@ -8,7 +8,9 @@
  *   - pass (0): the kernel performs the connect as if nothing had looked;
  *   - hand over (1, *fd): the app's socket is replaced by *fd, a socket the
  *     broker connected (SECCOMP_IOCTL_NOTIF_ADDFD on the same fd number, the
- *     app's O_NONBLOCK and close-on-exec kept), and connect returns 0;
+ *     app's O_NONBLOCK and close-on-exec kept), and connect returns 0; the
+ *     socket is remembered (by inode, no descriptor kept) so that
+ *     pb_connect_notify_cut can end it later;
  *   - refuse (-errno): connect fails with that errno.
  * Anything this module cannot inspect (another family or type, an address it
  * cannot read, a connected socket) passes: passing only lets the kernel do
@@ -35,5 +37,10 @@ typedef int (*pb_connect_claim)(void *data, const struct sockaddr_un *sa, sockle
 int pb_connect_notify_new(struct pb_loop *loop, int listener, pb_connect_claim claim, void *data,
                           struct pb_connect_notify **out);
 void pb_connect_notify_free(struct pb_connect_notify *n);
+/* Shuts down (SHUT_RDWR, through a pidfd_getfd copy) every socket handed
+ * over so far that a process of the sandbox still holds, wherever it went
+ * (fork, SCM_RIGHTS within the sandbox): both ends see the connection end
+ * at once. Returns how many. n may be NULL. */
+unsigned pb_connect_notify_cut(struct pb_connect_notify *n);
 /* Connect calls answered so far: passed, handed over, refused. */
 void pb_connect_notify_counts(const struct pb_connect_notify *n, unsigned long counts[3]);

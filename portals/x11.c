@@ -843,6 +843,10 @@ static void do_publish(void *data)
         if (!granted(x)) {
                 while (x->conns)
                         xconn_close(x->conns, "x11 disconnected");
+                /* The direct connections: cut in their holders, whatever
+                 * cookie they presented; then the authorization dies at the
+                 * server, which closes anything else still using it. */
+                pb_connect_notify_cut(x->direct);
                 revoke_auth(x);
         } else if (!x->have_auth) {
                 renew_auth(x);

@@ -312,3 +312,58 @@ def test_x11_clients_of_a_snap_that_may_read_the_user_cookie_are_proxied(
     # each connect, from the current grants).
     broker.cli(["disconnect", "xauthapp:xauth"], check=True)
     assert confined_xlogo_path(broker, test_user, env, xvfb) == "direct"
+
+
+HOME_SNAP_YAML = """name: homeapp
+version: '1.0'
+summary: an X11 app with home access
+description: test snap of tests/integration/portals
+apps:
+  sh:
+    command: bin/sh-app
+    plugs: [x11, home]
+"""
+
+
+def test_x11_disconnect_cuts_a_direct_client_that_used_a_copied_user_cookie(
+        broker, workdir, xvfb, test_user):
+    """The known limit of direct sockets: a copy of the user's trusted cookie
+    where the snap may read it passes at the server. Such a client does not
+    use the revoked authorization; the disconnect must end it anyway."""
+    d = os.path.join(workdir, "homeapp")
+    os.makedirs(os.path.join(d, "meta"))
+    os.makedirs(os.path.join(d, "bin"))
+    with open(os.path.join(d, "meta", "snap.yaml"), "w") as f:
+        f.write(HOME_SNAP_YAML)
+    with open(os.path.join(d, "bin", "sh-app"), "w") as f:
+        f.write('#!/bin/sh\nexec /bin/sh -c "$@"\n')
+    os.chmod(os.path.join(d, "bin", "sh-app"), 0o755)
+    broker.install(d)
+    for plug in ("x11", "home"):
+        broker.cli(["connect", f"homeapp:{plug}"])  # may be auto-connected already
+    copy = os.path.join(test_user.pw_dir, "copied-xauthority")
+    shutil.copy(xvfb.xauth, copy)
+    os.chown(copy, test_user.pw_uid, test_user.pw_gid)
+    env = {"DISPLAY": xvfb.display, "XAUTHORITY": xvfb.xauth}
+    try:
+        p = subprocess.Popen(
+            [binary("plugboard"), "run", "homeapp.sh", f"XAUTHORITY={copy} exec xlogo"],
+            preexec_fn=lambda: (os.setgroups([]), os.setgid(test_user.pw_gid),
+                                os.setuid(test_user.pw_uid)),
+            env={"PATH": "/usr/bin:/bin", "HOME": test_user.pw_dir, **run_env(broker, env)},
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_for(lambda: "xlogo" in xvfb.run(["xwininfo", "-root", "-tree"]).stdout, 20,
+                     "the confined xlogo on the display")
+            pid = int(subprocess.run(["pgrep", "-u", str(test_user.pw_uid), "-x", "xlogo"],
+                                     capture_output=True, text=True,
+                                     check=True).stdout.split()[0])
+            assert any(x_peers_of(pid, xvfb.p.pid)), "expected a direct socket"
+            broker.cli(["disconnect", "homeapp:x11"], check=True)
+            assert p.wait(20) != 0
+            assert "xlogo" not in xvfb.run(["xwininfo", "-root", "-tree"]).stdout
+        finally:
+            kill(p)
+            p.stderr.close()
+    finally:
+        os.unlink(copy)

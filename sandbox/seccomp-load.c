@@ -17,10 +17,17 @@ int pb_seccomp_apply(bool notify_connect)
         if (notify_connect) {
                 prog.len = (unsigned short)PB_ARRAY_SIZE(pb_seccomp_filter_notify);
                 prog.filter = (struct sock_filter *)pb_seccomp_filter_notify;
-                flags = SECCOMP_FILTER_FLAG_NEW_LISTENER;
+                /* Once the broker has taken a connect, only a fatal signal
+                 * may interrupt it: an interrupted call would be restarted
+                 * after its socket was already replaced (Linux >= 5.19;
+                 * older kernels load it without). */
+                flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
         }
         /* NO_NEW_PRIVS is already set (pb_confine step 3). */
         long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+        if (fd < 0 && errno == EINVAL && (flags & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV))
+                fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                             flags & ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
         if (fd < 0)
                 die_errno("cannot load the seccomp filter");
         if (!notify_connect)

@@ -128,16 +128,23 @@ def unix_peers():
     return peers
 
 
-def x_peers_of(pid, xvfb_pid):
-    """For each socket of pid whose peer is visible here (the host's network
-    namespace, where the broker and the X server live): whether that peer is
-    held by the X server itself (a direct connection) rather than by the
-    broker (the proxy)."""
+def x_peers_of(user, name, xvfb_pid):
+    """For each socket of the user's processes called name whose peer is
+    visible here (the host's network namespace, where the broker and the X
+    server live): whether that peer is held by this test's X server itself (a
+    direct connection) rather than by the broker (the proxy). Other tests'
+    processes of the same name have no socket to this X server."""
+    r = subprocess.run(["pgrep", "-u", str(user.pw_uid), "-x", name], capture_output=True,
+                       text=True)
     mine = set()
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        m = re.match(r"socket:\[(\d+)\]", os.readlink(f"/proc/{pid}/fd/{fd}"))
-        if m:
-            mine.add(int(m.group(1)))
+    for pid in r.stdout.split():
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                m = re.match(r"socket:\[(\d+)\]", os.readlink(f"/proc/{pid}/fd/{fd}"))
+                if m:
+                    mine.add(int(m.group(1)))
+        except FileNotFoundError:
+            continue  # gone meanwhile
     return [xvfb_pid in pids for peer, pids in unix_peers().values() if peer in mine]
 
 
@@ -155,9 +162,7 @@ def test_x11_through_the_broker_untrusted_and_revocable(broker, app, xvfb, test_
         wait_for(proxied, 20, "the confined xlogo on the display")
         # The broker handed the client a socket connected to the X server
         # itself (seccomp connect notification): no proxy in between.
-        xlogo = int(subprocess.run(["pgrep", "-u", str(test_user.pw_uid), "-x", "xlogo"],
-                                   capture_output=True, text=True, check=True).stdout.split()[0])
-        assert True in x_peers_of(xlogo, xvfb.p.pid)
+        assert True in x_peers_of(test_user, "xlogo", xvfb.p.pid)
         connect(broker, "x11", False)
         assert app_.wait(20) != 0
     finally:
@@ -229,9 +234,7 @@ def test_x11_direct_socket_keeps_the_app_flags_and_garbage_connects_are_harmless
         # server accepts the sandbox's cookie itself (1 = Success).
         assert "socket 1 1 setup 1" in out
         assert "socket 0 0 setup 1" in out
-        probe = int(subprocess.run(["pgrep", "-u", str(test_user.pw_uid), "-x", "python3"],
-                                   capture_output=True, text=True, check=True).stdout.split()[0])
-        assert x_peers_of(probe, xvfb.p.pid).count(True) == 2
+        assert x_peers_of(test_user, "python3", xvfb.p.pid).count(True) == 2
         p.stdin.close()
         assert p.wait(20) == 0
     finally:
@@ -272,9 +275,7 @@ def confined_xlogo_path(broker, user, env, xvfb):
     try:
         wait_for(lambda: "xlogo" in xvfb.run(["xwininfo", "-root", "-tree"]).stdout, 20,
                  "the confined xlogo on the display")
-        pid = int(subprocess.run(["pgrep", "-u", str(user.pw_uid), "-x", "xlogo"],
-                                 capture_output=True, text=True, check=True).stdout.split()[0])
-        if any(x_peers_of(pid, xvfb.p.pid)):
+        if any(x_peers_of(user, "xlogo", xvfb.p.pid)):
             return "direct"
         peers = unix_peers()
         upstream = [ino for ino, (peer, pids) in peers.items()
@@ -355,10 +356,7 @@ def test_x11_disconnect_cuts_a_direct_client_that_used_a_copied_user_cookie(
         try:
             wait_for(lambda: "xlogo" in xvfb.run(["xwininfo", "-root", "-tree"]).stdout, 20,
                      "the confined xlogo on the display")
-            pid = int(subprocess.run(["pgrep", "-u", str(test_user.pw_uid), "-x", "xlogo"],
-                                     capture_output=True, text=True,
-                                     check=True).stdout.split()[0])
-            assert any(x_peers_of(pid, xvfb.p.pid)), "expected a direct socket"
+            assert any(x_peers_of(test_user, "xlogo", xvfb.p.pid)), "expected a direct socket"
             broker.cli(["disconnect", "homeapp:x11"], check=True)
             assert p.wait(20) != 0
             assert "xlogo" not in xvfb.run(["xwininfo", "-root", "-tree"]).stdout

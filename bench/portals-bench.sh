@@ -121,7 +121,11 @@ apps:
   bench-x:
     command: bin/xrtt
     plugs: [x11]
+  sh:
+    command: bin/sh-app
 YAML
+printf '#!/bin/sh\nexec /bin/sh -c "$@"\n' > "$W/snap/bench-x/bin/sh-app"
+chmod 755 "$W/snap/bench-x/bin/sh-app"
 "$B/broker/plugboardd" --state-dir "$W/state" --socket "$W/api.sock" \
 	--declarations-dir "$W/decl" --interfaces-dir "$W/ifaces" >"$W/broker.log" 2>&1 &
 PIDS+=($!)
@@ -257,6 +261,34 @@ done
 awk '{printf "  %.2f ms | %.2f ms (client exit status %d)\n", $1/1000, $2/1000, $3}' \
 	"$W/crevoke.txt"
 "$B/cli/plugboard" connect bench-x:x11 >/dev/null
+
+# What the connect listener costs every other connect(2) of a sandbox with
+# an X11 portal: a UNIX connect+accept loop natively, in a sandbox without
+# the portal (no DISPLAY: plain filter) and in one with it.
+CONNECT_PY='
+import socket, time
+p = "/tmp/pbbench-connect.sock"
+l = socket.socket(socket.AF_UNIX); l.bind(p); l.listen(64)
+n = 3000
+t = time.perf_counter()
+for i in range(n):
+    c = socket.socket(socket.AF_UNIX); c.connect(p); a, _ = l.accept(); a.close(); c.close()
+print("%.1f" % ((time.perf_counter() - t) / n * 1e6))
+'
+echo
+echo "connect(2)+accept of a UNIX socket, µs each (median of 3 runs of 3,000):"
+for _ in 1 2 3; do
+	rm -f /tmp/pbbench-connect.sock
+	python3 -c "$CONNECT_PY" >> "$W/conn-native.txt"
+	rm -f /tmp/pbbench-connect.sock
+	env -u DISPLAY "$B/cli/plugboard" run bench-x.sh "python3 -c '$CONNECT_PY'" >> "$W/conn-plain.txt"
+	DISPLAY=":$N" XAUTHORITY="$W/xauth" "$B/cli/plugboard" run bench-x.sh \
+		"python3 -c '$CONNECT_PY'" >> "$W/conn-notify.txt"
+done
+rm -f /tmp/pbbench-connect.sock
+printf '  native %s | sandbox %s | sandbox with the X11 connect listener %s\n' \
+	"$(median < "$W/conn-native.txt")" "$(median < "$W/conn-plain.txt")" \
+	"$(median < "$W/conn-notify.txt")"
 
 # ---------------------------------------------------------------- PulseAudio
 [ "${PB_BENCH_ONLY:-}" = x11 ] && exit 0

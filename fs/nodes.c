@@ -123,6 +123,25 @@ struct pb_node *pb_node_lookup(struct pb_view *v, int fd, const struct stat *st,
         return n;
 }
 
+struct pb_node *pb_node_find(struct pb_view *v, dev_t dev, ino_t ino)
+{
+        pthread_mutex_lock(&v->nodes_lock);
+        struct pb_node *n = v->buckets[bucket_of(v, dev, ino)];
+        while (n && !(n->dev == dev && n->ino == ino))
+                n = n->hnext;
+        if (n)
+                n->nlookup++;
+        pthread_mutex_unlock(&v->nodes_lock);
+        return n;
+}
+
+void pb_node_seen(struct pb_view *v, struct pb_node *n, fuse_ino_t parent, const char *name)
+{
+        pthread_mutex_lock(&v->nodes_lock);
+        set_hint(n, parent, name);
+        pthread_mutex_unlock(&v->nodes_lock);
+}
+
 void pb_node_forget(struct pb_view *v, struct pb_node *n, uint64_t nlookup)
 {
         if (n == &v->root)

@@ -49,45 +49,66 @@ void pb_op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         pb_req_end(&q);
 }
 
+/* One host entry as getdents64 returns it (struct linux_dirent64). */
+struct host_dirent {
+        uint64_t ino;
+        int64_t off; /* the position after this entry */
+        unsigned short reclen;
+        unsigned char type;
+        char name[];
+};
+
 /* c holds the directory's path and a '/' (plen bytes); the name is appended
- * in place (no formatting per entry: a listing checks thousands). */
-static bool entry_visible(struct pb_req *q, struct pb_node *dir, char *c, size_t plen,
-                          struct dirent *e, int dfd)
+ * in place (no formatting per entry: a listing checks thousands). Returns
+ * the entry's access (0: not shown); "." and ".." are always shown. */
+static unsigned entry_access(struct pb_req *q, struct pb_node *dir, char *c, size_t plen,
+                             const struct host_dirent *e, int dfd)
 {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                return true;
-        if (pb_is_own_mountpoint(q->v, dir, e->d_name))
-                return false;
-        size_t nlen = strlen(e->d_name);
-        if (plen + nlen >= PATH_MAX)
-                return false;
-        memcpy(c + plen, e->d_name, nlen + 1);
-        if (pb_view_access(q->v, q->g, c) == 0)
-                return false;
-        if (q->v->kind == PB_VIEW_DEV) {
-                unsigned char t = e->d_type;
-                if (t == DT_UNKNOWN) {
-                        struct stat st;
-                        if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                                return false;
-                        return pb_dev_visible(st.st_mode);
-                }
-                return t == DT_CHR || t == DT_BLK || t == DT_DIR;
+        if (strcmp(e->name, ".") == 0 || strcmp(e->name, "..") == 0)
+                return PB_ACCESS_TRAVERSE;
+        if (pb_is_own_mountpoint(q->v, dir, e->name))
+                return 0;
+        /* A name is at most NAME_MAX bytes; stpcpy is a library call, not
+         * the inlined "rep movs" a memcpy of unknown length becomes here
+         * (its start-up cost dominated this loop). */
+        if (plen + NAME_MAX >= PATH_MAX && plen + strlen(e->name) >= PATH_MAX)
+                return 0;
+        stpcpy(c + plen, e->name);
+        unsigned a = pb_view_access(q->v, q->g, c);
+        if (a == 0 || q->v->kind != PB_VIEW_DEV)
+                return a;
+        unsigned char t = e->type;
+        if (t == DT_UNKNOWN) {
+                struct stat st;
+                if (fstatat(dfd, e->name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                        return 0;
+                return pb_dev_visible(st.st_mode) ? a : 0;
         }
-        return true;
+        return t == DT_CHR || t == DT_BLK || t == DT_DIR ? a : 0;
 }
 
+/* A listing in progress: the host directory read with getdents64 into our
+ * own buffer (not a DIR stream), so that the next batch of host entries
+ * can be read right after a reply, while the kernel and the app digest it
+ * (the two CPUs overlap instead of taking turns). Which entries are shown
+ * is decided only when a READDIR sends them, with the table of that
+ * request: what is read ahead is raw host names, never an answer. */
+#define PB_DIRBUF     (64 * 1024)
+#define PB_DIRENT_MAX 1024 /* > any host entry (a 255-byte name) */
 struct pb_dirstream {
-        DIR *dp;
-        off_t offset;         /* of the next entry */
-        struct dirent *entry; /* read but not yet sent (did not fit) */
+        int fd;
+        off_t offset;    /* host position of the next unsent entry */
+        size_t pos, len; /* unsent entries: buf[pos..len) */
+        bool eof;        /* the host has nothing after buf[len] */
+        int err;         /* a read ahead failed: reported by the next READDIR */
+        _Alignas(8) char buf[PB_DIRBUF];
 };
 
 static void dirstream_close(struct pb_node *n)
 {
         if (!n->dir)
                 return;
-        closedir(n->dir->dp);
+        close(n->dir->fd);
         free(n->dir);
         n->dir = NULL;
 }
@@ -100,37 +121,106 @@ void pb_node_dir_free(struct pb_node *n)
 /* The node's open directory stream, made on first use. NULL: *err set. */
 static struct pb_dirstream *dirstream_open(struct pb_node *n, int *err)
 {
-        struct pb_dirstream *d = calloc(1, sizeof(*d));
+        struct pb_dirstream *d = malloc(sizeof(*d));
         int fd = openat(n->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (!d || fd < 0 || !(d->dp = fdopendir(fd))) {
+        if (!d || fd < 0) {
                 *err = d ? -errno : -ENOMEM;
                 if (fd >= 0)
                         close(fd);
                 free(d);
                 return NULL;
         }
+        d->fd = fd;
+        d->offset = 0;
+        d->pos = d->len = 0;
+        d->eof = false;
+        d->err = 0;
         return n->dir = d;
+}
+
+static void dirstream_seek(struct pb_dirstream *d, off_t off)
+{
+        d->pos = d->len = 0;
+        d->eof = false;
+        d->err = 0;
+        d->offset = lseek(d->fd, off, SEEK_SET) == (off_t)-1 ? -1 : off;
+        if (d->offset < 0)
+                d->err = errno;
+}
+
+/* Read up to max bytes of host entries behind the unsent ones (at least
+ * what one entry needs): 0 or an errno. */
+static int dirstream_fill(struct pb_dirstream *d, size_t max)
+{
+        if (d->err)
+                return d->err;
+        if (d->eof)
+                return 0;
+        if (d->pos > 0) {
+                memmove(d->buf, d->buf + d->pos, d->len - d->pos);
+                d->len -= d->pos;
+                d->pos = 0;
+        }
+        size_t room = sizeof(d->buf) - d->len;
+        if (max < PB_DIRENT_MAX)
+                max = PB_DIRENT_MAX;
+        ssize_t r = getdents64(d->fd, d->buf + d->len, room < max ? room : max);
+        if (r < 0)
+                return d->err = errno;
+        if (r == 0)
+                d->eof = true;
+        d->len += (size_t)r;
+        return 0;
+}
+
+/* The next unsent entry, reading the host when none is left (about want
+ * bytes of entries); NULL at the end (*err 0) or on error. */
+static const struct host_dirent *dirstream_peek(struct pb_dirstream *d, size_t want, int *err)
+{
+        *err = 0;
+        if (d->pos == d->len && (*err = dirstream_fill(d, want)) != 0)
+                return NULL;
+        if (d->pos == d->len)
+                return NULL;
+        return (const struct host_dirent *)(d->buf + d->pos);
+}
+
+static void dirstream_next(struct pb_dirstream *d, const struct host_dirent *e)
+{
+        d->offset = e->off;
+        d->pos += e->reclen;
+}
+
+/* After a reply: top the buffer up now, while the kernel and the app
+ * digest the reply, so that the next READDIR finds its entries read. */
+static void dirstream_read_ahead(struct pb_dirstream *d)
+{
+        if (!d->eof && !d->err && sizeof(d->buf) - (d->len - d->pos) >= sizeof(d->buf) / 4)
+                (void)dirstream_fill(d, sizeof(d->buf));
 }
 
 /* Add one entry; READDIRPLUS looks the name up as LOOKUP would (same
  * checks, one lookup count). 1: added; 0: skipped; -1: does not fit. */
-static int add_entry(struct pb_req *q, struct pb_node *dir, const char *dpath, struct dirent *de,
-                     char *buf, size_t rem, size_t *sz, bool plus)
+static int add_entry(struct pb_req *q, struct pb_node *dir, unsigned access,
+                     const struct host_dirent *de, char *buf, size_t rem, size_t *sz, bool plus)
 {
-        off_t next = de->d_off;
+        off_t next = de->off;
         if (!plus) {
-                struct stat st = {.st_ino = de->d_ino, .st_mode = (mode_t)de->d_type << 12};
-                *sz = fuse_add_direntry(q->req, buf, rem, de->d_name, &st, next);
+                /* Only st_ino and st_mode are read; not zeroed per entry. */
+                struct stat st;
+                st.st_ino = de->ino;
+                st.st_mode = (mode_t)de->type << 12;
+                *sz = fuse_add_direntry(q->req, buf, rem, de->name, &st, next);
                 return *sz > rem ? -1 : 1;
         }
         struct fuse_entry_param e = {
-            .attr = {.st_ino = de->d_ino, .st_mode = (mode_t)de->d_type << 12}};
-        bool dots = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+            .attr = {.st_ino = de->ino, .st_mode = (mode_t)de->type << 12}};
+        bool dots = strcmp(de->name, ".") == 0 || strcmp(de->name, "..") == 0;
         /* "." and "..": no node (ino 0: the kernel links nothing). A name
          * that vanished or is not visible by its real place is left out. */
-        if (!dots && pb_lookup_child(q, dir, dpath, false, de->d_name, &e, "readdir") < 0)
+        if (!dots && pb_lookup_listed(q, dir, de->name, de->ino, access, &e) < 0)
                 return 0;
-        *sz = fuse_add_direntry_plus(q->req, buf, rem, de->d_name, &e, next);
+        *sz = fuse_add_direntry_plus(q->req, buf, rem, de->name, &e, next);
         if (*sz > rem) {
                 if (!dots)
                         pb_node_forget(q->v, pb_node_of(q->v, e.ino), 1);
@@ -161,50 +251,63 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
                 pthread_mutex_unlock(&n->lock);
                 return pb_req_fail(&q, -r);
         }
-        if (off != d->offset) {
-                seekdir(d->dp, off);
-                d->entry = NULL;
-                d->offset = off;
-        }
+        if (off != d->offset)
+                dirstream_seek(d, off);
         size_t used = 0;
-        bool eof = false;
-        int dfd = dirfd(d->dp);
         char child[PATH_MAX];
         size_t plen = strcmp(path, "/") == 0 ? 0 : strlen(path);
         memcpy(child, path, plen + 1); /* "/" is overwritten below */
         child[plen++] = '/';
+        /* What the host is read for in this request: as many bytes as the
+         * reply takes (READDIRPLUS entries are about five times larger
+         * than the host's); the rest is read after the reply. */
+        size_t want = plus ? size / 4 : size;
+        bool end = false;
         for (;;) {
-                if (!d->entry) {
-                        errno = 0;
-                        d->entry = readdir(d->dp);
-                        if (!d->entry) {
-                                r = errno;
-                                eof = r == 0;
-                                break;
-                        }
+                /* Nothing read ahead is left: send what we have, the host is
+                 * read after the reply (unless there is nothing to send). */
+                if (d->pos == d->len && used > 0)
+                        break;
+                const struct host_dirent *e = dirstream_peek(d, want, &r);
+                if (!e) {
+                        end = true;
+                        break;
                 }
-                off_t next = d->entry->d_off;
-                if (entry_visible(&q, n, child, plen, d->entry, dfd)) {
+                unsigned a = entry_access(&q, n, child, plen, e, d->fd);
+                if (a) {
                         size_t sz = 0;
-                        int a =
-                            add_entry(&q, n, path, d->entry, buf + used, size - used, &sz, plus);
-                        if (a < 0)
+                        int k = add_entry(&q, n, a, e, buf + used, size - used, &sz, plus);
+                        if (k < 0)
                                 break; /* keep the entry for the next call */
-                        if (a > 0)
+                        if (k > 0)
                                 used += sz;
                 }
-                d->entry = NULL;
-                d->offset = next;
+                dirstream_next(d, e);
         }
-        /* The listing is complete (or broken): the next one starts afresh,
-         * and no descriptor stays open for an idle directory. */
-        if (eof || (r && used == 0))
+        /* The listing is complete (the empty answer that ends it) or
+         * broken: the next one starts afresh, and no descriptor stays open
+         * for an idle directory. */
+        bool done = end && used == 0;
+        if (done)
                 dirstream_close(n);
         pthread_mutex_unlock(&n->lock);
         if (r && used == 0)
                 return pb_req_fail(&q, r);
+        /* Kept alive past the reply (the kernel may forget the node as soon
+         * as the listing ends); the root lives as long as the view. */
+        bool pin = !done && n != &q.v->root;
+        if (pin)
+                atomic_fetch_add(&n->refs, 1);
         fuse_reply_buf(req, buf, used);
         pb_req_end(&q);
+        if (done)
+                return;
+        pthread_mutex_lock(&n->lock);
+        if (n->dir)
+                dirstream_read_ahead(n->dir);
+        pthread_mutex_unlock(&n->lock);
+        if (pin)
+                pb_node_unref(n);
 }
 
 void pb_op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,

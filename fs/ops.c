@@ -218,6 +218,48 @@ int pb_lookup_child(struct pb_req *q, struct pb_node *p, const char *ppath, bool
         return 0;
 }
 
+/* READDIRPLUS: the entry for a name just listed, whose access (non-zero)
+ * the listing decided by its place, as LOOKUP would. A node the kernel already has is
+ * found by the listed inode number and confirmed by a stat of the name (no
+ * descriptor opened and closed again per entry); otherwise the name is
+ * opened as LOOKUP opens it. */
+int pb_lookup_listed(struct pb_req *q, struct pb_node *p, const char *name, uint64_t ino,
+                     unsigned access, struct fuse_entry_param *e)
+{
+        struct pb_view *v = q->v;
+        struct stat st;
+        struct pb_node *n = pb_node_find(v, p->dev, (ino_t)ino);
+        if (n && (fstatat(p->fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || st.st_dev != n->dev ||
+                  st.st_ino != n->ino)) {
+                pb_node_forget(v, n, 1); /* replaced or gone: look it up afresh */
+                n = NULL;
+        }
+        if (!n) {
+                int fd = openat(p->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+                if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+                        int r = -errno;
+                        close(fd);
+                        return r;
+                }
+                if (v->kind == PB_VIEW_DEV && !pb_dev_visible(st.st_mode)) {
+                        close(fd);
+                        return -ENOENT;
+                }
+                n = pb_node_lookup(v, fd, &st, pb_node_id(v, p), name);
+                if (!n)
+                        return -ENOMEM;
+        } else if (v->kind == PB_VIEW_DEV && !pb_dev_visible(st.st_mode)) {
+                pb_node_forget(v, n, 1);
+                return -ENOENT;
+        } else {
+                pb_node_seen(v, n, pb_node_id(v, p), name);
+        }
+        fill_entry(v, e, n, &st, access);
+        return 0;
+}
+
 static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
         struct pb_req q;

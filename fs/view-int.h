@@ -100,9 +100,9 @@ struct pb_view {
         unsigned waiters;
         dev_t conn_dev; /* the mount's st_dev: its fusectl connection */
         pthread_mutex_t fh_lock;
-        struct pb_fh *fhs; /* open file handles */
+        struct pb_fh *fhs;               /* open file handles */
         struct pb_fuse_workers *workers; /* workers.c */
-        pthread_mutex_t publish_lock; /* one publish at a time */
+        pthread_mutex_t publish_lock;    /* one publish at a time */
         pthread_mutex_t stats_lock;
         struct pb_view_publish_stats stats;
 };
@@ -117,6 +117,10 @@ static inline fuse_ino_t pb_node_id(struct pb_view *v, struct pb_node *n)
  * ENOMEM (fd closed). Adds one lookup. */
 struct pb_node *pb_node_lookup(struct pb_view *v, int fd, const struct stat *st, fuse_ino_t parent,
                                const char *name);
+/* The node of (dev, ino) if the table has it, with one lookup added; NULL
+ * otherwise. pb_node_seen records where it was found (its entry hint). */
+struct pb_node *pb_node_find(struct pb_view *v, dev_t dev, ino_t ino);
+void pb_node_seen(struct pb_view *v, struct pb_node *n, fuse_ino_t parent, const char *name);
 void pb_node_forget(struct pb_view *v, struct pb_node *n, uint64_t nlookup);
 void pb_node_unref(struct pb_node *n);
 void pb_nodes_free(struct pb_view *v);
@@ -223,5 +227,9 @@ void pb_reply_new_entry(struct pb_req *q, struct pb_node *parent, const char *na
  * parent is still there after the open. */
 int pb_lookup_child(struct pb_req *q, struct pb_node *p, const char *ppath, bool recheck,
                     const char *name, struct fuse_entry_param *e, const char *op);
+/* ops.c: READDIRPLUS's lookup of a listed name (ops-dir.c decided its
+ * access by its place in the listing); one lookup added, or -errno. */
+int pb_lookup_listed(struct pb_req *q, struct pb_node *p, const char *name, uint64_t ino,
+                     unsigned access, struct fuse_entry_param *e);
 bool pb_bad_name(const char *name);
 int pb_child_path(char *buf, size_t len, const char *parent, const char *name);

@@ -154,12 +154,12 @@ void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
                 r = pb_req_check(&q, p, ppath, sizeof(ppath), 0, "create");
         if (r == 0)
                 r = pb_child_path(cpath, sizeof(cpath), ppath, name);
-        if (r == 0 && !(pb_view_access(v, q.g, cpath) & PB_ACCESS_WRITE)) {
+        unsigned access = r == 0 ? pb_view_access(v, q.g, cpath) : 0;
+        if (r == 0 && !(access & PB_ACCESS_WRITE)) {
                 pb_view_deny(v, q.g, cpath, "create", PB_ACCESS_WRITE);
                 r = -EACCES;
         }
-        if (r == 0 && (want_of(fi->flags) & PB_ACCESS_READ) &&
-            !(pb_view_access(v, q.g, cpath) & PB_ACCESS_READ))
+        if (r == 0 && (want_of(fi->flags) & PB_ACCESS_READ) && !(access & PB_ACCESS_READ))
                 r = -EACCES;
         if (r < 0)
                 return pb_req_fail(&q, -r);

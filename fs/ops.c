@@ -107,17 +107,25 @@ void pb_view_deny(struct pb_view *v, const struct pb_grants *g, const char *path
         v->audit(v->audit_ctx, pb_grants_snap(g), rel, op, e ? e->name : NULL);
 }
 
-int pb_req_check(struct pb_req *q, struct pb_node *n, char *path, size_t len, unsigned want,
-                 const char *op)
+int pb_req_check_access(struct pb_req *q, struct pb_node *n, char *path, size_t len, unsigned want,
+                        const char *op, unsigned *access)
 {
         int r = pb_node_path(q->v, n, path, len);
         if (r < 0)
                 return r == -ENOENT ? -EACCES : r;
         unsigned a = pb_view_access(q->v, q->g, path);
+        if (access)
+                *access = a;
         if (want ? (a & want) == want : a != 0)
                 return 0;
         pb_view_deny(q->v, q->g, path, op, want);
         return -EACCES;
+}
+
+int pb_req_check(struct pb_req *q, struct pb_node *n, char *path, size_t len, unsigned want,
+                 const char *op)
+{
+        return pb_req_check_access(q, n, path, len, want, op, NULL);
 }
 
 bool pb_bad_name(const char *name)
@@ -316,7 +324,8 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
         /* Through a writable handle, attributes need write access: with the
          * writeback cache a write() refreshes them first, and must fail. */
         unsigned want = fi && ((struct pb_fh *)(uintptr_t)fi->fh)->writable ? PB_ACCESS_WRITE : 0;
-        int r = pb_req_check(&q, n, path, sizeof(path), want, "getattr");
+        unsigned access = 0;
+        int r = pb_req_check_access(&q, n, path, sizeof(path), want, "getattr", &access);
         if (r < 0)
                 return pb_req_fail(&q, -r);
         struct stat st;
@@ -324,7 +333,7 @@ static void op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
                : fstatat(n->fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
         if (r < 0)
                 return pb_req_fail(&q, errno);
-        mask_attr(q.v, &st, pb_view_access(q.v, q.g, path));
+        mask_attr(q.v, &st, access);
         fuse_reply_attr(req, &st, q.v->attr_timeout);
         pb_req_end(&q);
 }

@@ -171,6 +171,9 @@ void pb_req_fail(struct pb_req *q, int err);
  * fills path. Returns 0 or -EACCES (audited) / -errno. */
 int pb_req_check(struct pb_req *q, struct pb_node *n, char *path, size_t len, unsigned want,
                  const char *op);
+/* The same, also giving the node's access bits (when the path was read). */
+int pb_req_check_access(struct pb_req *q, struct pb_node *n, char *path, size_t len, unsigned want,
+                        const char *op, unsigned *access);
 void pb_proc_path(char buf[32], int fd);
 
 /* ---- ops-file.c ---- */

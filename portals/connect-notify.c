@@ -24,9 +24,10 @@ enum { PASSED, HANDED, REFUSED };
 
 /* Sockets handed over and not yet cut: their inode numbers (the broker
  * keeps no descriptor of them: a kept duplicate would hold a closed
- * connection open at the peer). When full, a scan drops those no process
- * holds any more; if none went, nothing more is handed over. */
-#define MAX_HANDED 1024
+ * connection open at the peer). At the owner's cap (max_live), a scan drops
+ * those no process holds any more; if none went, the connect is refused:
+ * one sandbox cannot take all of the X server's client slots. */
+#define MAX_HANDED 256
 
 struct pb_connect_notify {
         struct pb_loop_watch w; /* first: the callback gets &w */
@@ -38,8 +39,9 @@ struct pb_connect_notify {
         size_t req_size, resp_size;
         unsigned long counts[3];
         ino_t handed[MAX_HANDED];
-        size_t n_handed;
-        dev_t pidns_dev; /* the sandbox's pid namespace (0: not seen yet) */
+        size_t n_handed, max_live;
+        uint64_t scanned_at; /* when make_room last scanned */
+        dev_t pidns_dev;     /* the sandbox's pid namespace (0: not seen yet) */
         ino_t pidns_ino;
 };
 
@@ -159,15 +161,23 @@ static void keep_one(void *data, pid_t pid, int fd, ino_t ino)
         (void)pid;
         (void)fd;
         struct keep_ctx *k = data;
-        if (is_handed(k->n, ino) && k->n_live < MAX_HANDED)
+        if (is_handed(k->n, ino) && k->n_live < k->n->max_live)
                 k->live[k->n_live++] = ino;
 }
+
+/* Scans of a full record at most every SCAN_GAP_NS: a sandbox flooding
+ * connect at its cap costs the loop no more than that. */
+#define SCAN_GAP_NS (100 * 1000 * 1000ull)
 
 /* Room for one more record: forget the sockets no process holds. */
 static bool make_room(struct pb_connect_notify *n)
 {
-        if (n->n_handed < MAX_HANDED)
+        if (n->n_handed < n->max_live)
                 return true;
+        uint64_t now = pb_mono_ns();
+        if (n->scanned_at && now - n->scanned_at < SCAN_GAP_NS)
+                return false;
+        n->scanned_at = now;
         _cleanup_free_ ino_t *live = calloc(MAX_HANDED, sizeof(*live));
         if (!live)
                 return false;
@@ -175,7 +185,7 @@ static bool make_room(struct pb_connect_notify *n)
         each_socket(n, keep_one, &k);
         memcpy(n->handed, live, k.n_live * sizeof(*live));
         n->n_handed = k.n_live;
-        return n->n_handed < MAX_HANDED;
+        return n->n_handed < n->max_live;
 }
 
 /* Replace the caller's socket with fd (ours, closed here). */
@@ -183,8 +193,8 @@ static int hand_over(struct pb_connect_notify *n, const struct target *t, int re
 {
         int r = 0;
         struct stat st;
-        if (fstat(fd, &st) < 0 || !make_room(n))
-                r = -ENOSPC;
+        if (fstat(fd, &st) < 0)
+                r = -errno;
         if (r == 0 && fcntl(fd, F_SETFL, t->fl & O_NONBLOCK) < 0)
                 r = -errno;
         struct seccomp_notif_addfd add = {.id = n->req->id,
@@ -241,7 +251,7 @@ static int decide(struct pb_connect_notify *n)
         if (ioctl(n->w.fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &n->req->id) < 0)
                 return 0;
         int fd = -1;
-        int r = n->claim(n->data, &sa, len, &fd);
+        int r = n->claim(n->data, &sa, len, make_room(n), &fd);
         if (r <= 0)
                 return r;
         r = hand_over(n, &t, remote_fd, fd);
@@ -278,8 +288,8 @@ static void listener_event(struct pb_loop_watch *w, uint32_t events)
         pb_loop_close(n->loop, w);
 }
 
-int pb_connect_notify_new(struct pb_loop *loop, int listener, pb_connect_claim claim, void *data,
-                          struct pb_connect_notify **out)
+int pb_connect_notify_new(struct pb_loop *loop, int listener, unsigned max_live,
+                          pb_connect_claim claim, void *data, struct pb_connect_notify **out)
 {
         _cleanup_fd_ int fd = listener;
         struct seccomp_notif_sizes sz;
@@ -301,6 +311,7 @@ int pb_connect_notify_new(struct pb_loop *loop, int listener, pb_connect_claim c
                 return -ENOMEM;
         }
         n->loop = loop;
+        n->max_live = max_live && max_live < MAX_HANDED ? max_live : MAX_HANDED;
         n->claim = claim;
         n->data = data;
         int r = pb_loop_add(loop, &n->w, fd, EPOLLIN, listener_event);

@@ -30,12 +30,16 @@
 struct pb_connect_notify;
 
 /* sa/len: the address the app passed (len bytes of it are valid, at least
- * the family). */
-typedef int (*pb_connect_claim)(void *data, const struct sockaddr_un *sa, socklen_t len, int *fd);
+ * the family). room: whether a socket may be handed over now (below the
+ * cap); without it a claim that would hand one over refuses instead. */
+typedef int (*pb_connect_claim)(void *data, const struct sockaddr_un *sa, socklen_t len, bool room,
+                                int *fd);
 
-/* Takes ownership of listener (closed on failure too). */
-int pb_connect_notify_new(struct pb_loop *loop, int listener, pb_connect_claim claim, void *data,
-                          struct pb_connect_notify **out);
+/* Takes ownership of listener (closed on failure too). At most max_live
+ * handed-over sockets may be held in the sandbox at once (0 or more than
+ * 256: 256); the claim is told when there is no room. */
+int pb_connect_notify_new(struct pb_loop *loop, int listener, unsigned max_live,
+                          pb_connect_claim claim, void *data, struct pb_connect_notify **out);
 void pb_connect_notify_free(struct pb_connect_notify *n);
 /* Shuts down (SHUT_RDWR, through a pidfd_getfd copy) every socket handed
  * over so far that a process of the sandbox still holds, wherever it went

@@ -692,7 +692,7 @@ static bool user_cookie_readable(const struct pb_x11 *x)
  * server treats it as untrusted; nothing sits between them, and a
  * disconnect revokes that authorization (revoke_auth). Everything else
  * takes the usual way: the portal's socket, which refuses with a reason. */
-static int direct_claim(void *data, const struct sockaddr_un *sa, socklen_t len, int *fd)
+static int direct_claim(void *data, const struct sockaddr_un *sa, socklen_t len, bool room, int *fd)
 {
         struct pb_x11 *x = data;
         bool abstract = false;
@@ -701,6 +701,11 @@ static int direct_claim(void *data, const struct sockaddr_un *sa, socklen_t len,
         if (!ready)
                 /* Other abstract X sockets are the host's displays. */
                 return abstract || x11_abstract(sa, len) ? -ECONNREFUSED : 0;
+        if (!room) {
+                if (x->refused_logged++ < 16)
+                        pb_info("x11[%s]: refused a connection: too many connections", x->name);
+                return -ECONNREFUSED; /* the cap: one sandbox cannot fill the server */
+        }
         int up = pb_sock_connect_as(x->upstream_path, x->uid, x->gid);
         if (up < 0) {
                 errno = -up;
@@ -717,7 +722,9 @@ static void add_direct(void *data)
         struct call_args *a = data;
         pb_connect_notify_free(a->x->direct);
         a->x->direct = NULL;
-        a->r = pb_connect_notify_new(a->x->loop, a->fd, direct_claim, a->x, &a->x->direct);
+        /* The same cap as the proxy's: connections per sandbox. */
+        a->r = pb_connect_notify_new(a->x->loop, a->fd, a->x->max_conns, direct_claim, a->x,
+                                     &a->x->direct);
 }
 
 int pb_x11_direct_listen(struct pb_x11 *x, int listener)

@@ -365,3 +365,42 @@ def test_x11_disconnect_cuts_a_direct_client_that_used_a_copied_user_cookie(
             p.stderr.close()
     finally:
         os.unlink(copy)
+
+
+CAP_PROBE = r'''
+import socket, time
+socks, refused = [], 0
+for i in range(40):
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect("/tmp/.X11-unix/X0")
+        socks.append(s)
+    except ConnectionRefusedError:
+        refused += 1
+print("held", len(socks), "refused", refused)
+for s in socks[:10]:
+    s.close()
+deadline = time.monotonic() + 10
+while True:  # the broker forgets closed sockets at most every 100 ms
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect("/tmp/.X11-unix/X0")
+        print("again ok")
+        break
+    except ConnectionRefusedError:
+        if time.monotonic() > deadline:
+            print("again refused")
+            break
+        time.sleep(0.02)
+'''
+
+
+def test_x11_direct_connections_are_capped_per_sandbox(broker, app, xvfb, test_user):
+    """One sandbox cannot take all of the X server's client slots: 32 direct
+    connections at once, as the proxy; closed ones make room again."""
+    env = {"DISPLAY": xvfb.display, "XAUTHORITY": xvfb.xauth}
+    connect(broker, "x11", True)
+    r = prun(broker, test_user, f"python3 -c '{CAP_PROBE}'", env)
+    assert r.returncode == 0, r.stderr
+    assert "held 32 refused 8" in r.stdout, r.stdout
+    assert "again ok" in r.stdout, r.stdout

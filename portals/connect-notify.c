@@ -227,6 +227,20 @@ static bool note_pidns(struct pb_connect_notify *n, pid_t pid)
         return st.st_dev == n->pidns_dev && st.st_ino == n->pidns_ino;
 }
 
+/* The process of a thread (the notification names the calling thread;
+ * pidfd_open wants a thread-group leader), or -1. */
+static pid_t thread_group(pid_t tid)
+{
+        char path[64], line[128];
+        snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+        _cleanup_file_ FILE *f = fopen(path, "re");
+        int tgid = -1;
+        while (f && fgets(line, sizeof(line), f))
+                if (sscanf(line, "Tgid: %d", &tgid) == 1)
+                        break;
+        return (pid_t)tgid;
+}
+
 /* Decide one call: 0 pass, 1 handed over, -errno refuse. */
 static int decide(struct pb_connect_notify *n)
 {
@@ -238,7 +252,8 @@ static int decide(struct pb_connect_notify *n)
         if (len < offsetof(struct sockaddr_un, sun_path) + 1 || len > sizeof(sa) || remote_fd < 0 ||
             (uint64_t)remote_fd != d->args[0])
                 return 0;
-        _cleanup_fd_ int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        pid_t tgid = thread_group(pid);
+        _cleanup_fd_ int pidfd = tgid > 0 ? (int)syscall(SYS_pidfd_open, tgid, 0) : -1;
         if (pidfd < 0 || !read_addr(pid, d->args[1], len, &sa) || sa.sun_family != AF_UNIX ||
             !note_pidns(n, pid))
                 return 0;

@@ -198,6 +198,14 @@ def pad(b):
     return b + b"\0" * (-len(b) % 4)
 
 keep = []
+import threading
+def in_thread():  # a thread other than the main one connects
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect("/tmp/.X11-unix/X0")
+    keep.append(s)
+t = threading.Thread(target=in_thread)
+t.start()
+t.join()
 for extra in (socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC, 0):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | extra)
     s.set_inheritable(not extra)  # Python sockets are close-on-exec by default
@@ -234,7 +242,7 @@ def test_x11_direct_socket_keeps_the_app_flags_and_garbage_connects_are_harmless
         # server accepts the sandbox's cookie itself (1 = Success).
         assert "socket 1 1 setup 1" in out
         assert "socket 0 0 setup 1" in out
-        assert x_peers_of(test_user, "python3", xvfb.p.pid).count(True) == 2
+        assert x_peers_of(test_user, "python3", xvfb.p.pid).count(True) == 3
         p.stdin.close()
         assert p.wait(20) == 0
     finally:

@@ -57,8 +57,24 @@ int pb_sock_connect(const char *path)
         _cleanup_fd_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+                return pb_steal_fd(&fd);
+        if (errno != EAGAIN)
                 return -errno;
+        /* The server's listen backlog is full (PulseAudio's holds 5): a
+         * burst of clients meets a server busy for a moment. Wait for room,
+         * briefly: the kernel bounds a blocking connect by SO_SNDTIMEO. */
+        struct timeval tv = {.tv_usec = PB_SOCK_BACKLOG_WAIT_US};
+        if (fcntl(fd, F_SETFL, 0) < 0 ||
+            setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+                return -EAGAIN;
+        r = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : -errno;
+        struct timeval zero = {0};
+        if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &zero, sizeof(zero)) < 0 ||
+            fcntl(fd, F_SETFL, O_NONBLOCK) < 0)
+                return -errno;
+        if (r < 0)
+                return r == -EINPROGRESS ? -EAGAIN : r; /* timed out */
         return pb_steal_fd(&fd);
 }
 

@@ -12,8 +12,11 @@
  * (uid_t)-1 the socket file is chowned to uid:gid, mode 0600, so only that
  * user can connect. Returns the fd or -errno. */
 int pb_sock_listen(const char *path, uid_t uid, gid_t gid, struct pb_error *err);
-/* A non-blocking connection to a UNIX socket path; -errno on failure
- * (including -EAGAIN when the server's backlog is full). */
+/* A non-blocking connection to a UNIX socket path; -errno on failure. When
+ * the server's listen backlog is full it waits for room up to
+ * PB_SOCK_BACKLOG_WAIT_US (the caller's thread blocks that long at most),
+ * then fails with -EAGAIN. */
+#define PB_SOCK_BACKLOG_WAIT_US 20000
 int pb_sock_connect(const char *path);
 /* The same, but the path is resolved and the socket's write permission
  * checked with the filesystem identity of uid:gid (per-thread setfsuid), so

@@ -20,8 +20,6 @@
 #include "log.h"
 #include "pb-util.h"
 
-enum { PASSED, HANDED, REFUSED };
-
 /* Sockets handed over and not yet cut: their inode numbers (the broker
  * keeps no descriptor of them: a kept duplicate would hold a closed
  * connection open at the peer). At the owner's cap (max_live), a scan drops
@@ -37,7 +35,6 @@ struct pb_connect_notify {
         struct seccomp_notif *req;
         struct seccomp_notif_resp *resp;
         size_t req_size, resp_size;
-        unsigned long counts[3];
         ino_t handed[MAX_HANDED];
         size_t n_handed, max_live;
         uint64_t scanned_at; /* when make_room last scanned */
@@ -282,7 +279,6 @@ static void answer(struct pb_connect_notify *n)
                 n->resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
         else if (r < 0)
                 n->resp->error = r;
-        n->counts[r == 0 ? PASSED : r > 0 ? HANDED : REFUSED]++;
         /* ENOENT: the caller was killed or interrupted meanwhile. */
         if (ioctl(n->w.fd, SECCOMP_IOCTL_NOTIF_SEND, n->resp) < 0 && errno != ENOENT)
                 pb_debug("connect-notify: answering a connect: %m");
@@ -366,9 +362,4 @@ unsigned pb_connect_notify_cut(struct pb_connect_notify *n)
         each_socket(n, cut_one, &c);
         n->n_handed = 0;
         return c.cut;
-}
-
-void pb_connect_notify_counts(const struct pb_connect_notify *n, unsigned long counts[3])
-{
-        memcpy(counts, n->counts, sizeof(n->counts));
 }

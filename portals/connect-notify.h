@@ -46,5 +46,3 @@ void pb_connect_notify_free(struct pb_connect_notify *n);
  * (fork, SCM_RIGHTS within the sandbox): both ends see the connection end
  * at once. Returns how many. n may be NULL. */
 unsigned pb_connect_notify_cut(struct pb_connect_notify *n);
-/* Connect calls answered so far: passed, handed over, refused. */
-void pb_connect_notify_counts(const struct pb_connect_notify *n, unsigned long counts[3]);

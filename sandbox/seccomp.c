@@ -170,7 +170,7 @@ scmp_filter_ctx pb_seccomp_build(char *err, size_t len, bool notify_connect)
 
         /* The X11 portal's variant: every connect(2) waits for the broker,
          * which hands an X client a socket connected to the X server itself
-         * and lets everything else go on (portals/x11-direct.c). */
+         * and lets everything else go on (portals/connect-notify.c, portals/x11.c). */
         if (notify_connect)
                 rule(ctx, SCMP_ACT_NOTIFY, "connect", 0, NULL);
 

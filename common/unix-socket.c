@@ -102,6 +102,27 @@ static void close_all(int *fds, size_t n)
                 close(fds[i]);
 }
 
+/* The descriptors received with mh: the first max into fds, the rest
+ * closed. Returns how many are in fds. */
+static size_t take_fds(struct msghdr *mh, int *fds, size_t max)
+{
+        size_t n = 0;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                        continue;
+                size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (size_t i = 0; i < k; i++) {
+                        int got;
+                        memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                        if (n < max)
+                                fds[n++] = got;
+                        else
+                                close(got);
+                }
+        }
+        return n;
+}
+
 int pb_frame_recv_len(int fd, uint32_t *len, int *fds, size_t max_fds, size_t *nfds)
 {
         union {
@@ -119,20 +140,7 @@ int pb_frame_recv_len(int fd, uint32_t *len, int *fds, size_t max_fds, size_t *n
         while (n < 0 && errno == EINTR);
         if (n < 0)
                 return -errno;
-        *nfds = 0;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-                        continue;
-                size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                for (size_t i = 0; i < k; i++) {
-                        int got;
-                        memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                        if (*nfds < max_fds && *nfds < PB_FRAME_MAX_FDS)
-                                fds[(*nfds)++] = got;
-                        else
-                                close(got);
-                }
-        }
+        *nfds = take_fds(&mh, fds, max_fds < PB_FRAME_MAX_FDS ? max_fds : PB_FRAME_MAX_FDS);
         if (n != (ssize_t)sizeof(*len) || (mh.msg_flags & MSG_CTRUNC)) {
                 close_all(fds, *nfds);
                 *nfds = 0;
@@ -182,18 +190,6 @@ ssize_t pb_recv_fd(int sock, void *buf, size_t len, int flags, int *fd)
         ssize_t n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
         if (n < 0)
                 return -errno;
-        for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-                        continue;
-                size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                for (size_t i = 0; i < k; i++) {
-                        int got;
-                        memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                        if (*fd < 0)
-                                *fd = got;
-                        else
-                                close(got);
-                }
-        }
+        take_fds(&mh, fd, 1);
         return n;
 }

@@ -26,16 +26,22 @@ apps:
 
 
 
-@pytest.fixture
-def app(broker, workdir, tone):
-    d = os.path.join(workdir, "mediaapp")
+def sh_snap(workdir, name, yaml):
+    """A snap directory whose app `sh` runs its arguments with /bin/sh -c."""
+    d = os.path.join(workdir, name)
     os.makedirs(os.path.join(d, "meta"))
     os.makedirs(os.path.join(d, "bin"))
     with open(os.path.join(d, "meta", "snap.yaml"), "w") as f:
-        f.write(SNAP_YAML)
+        f.write(yaml)
     with open(os.path.join(d, "bin", "sh-app"), "w") as f:
         f.write('#!/bin/sh\nexec /bin/sh -c "$@"\n')
     os.chmod(os.path.join(d, "bin", "sh-app"), 0o755)
+    return d
+
+
+@pytest.fixture
+def app(broker, workdir, tone):
+    d = sh_snap(workdir, "mediaapp", SNAP_YAML)
     shutil.copy(tone, os.path.join(d, "tone.wav"))
     os.chmod(os.path.join(d, "tone.wav"), 0o644)
     broker.install(d)
@@ -296,15 +302,7 @@ def confined_xlogo_path(broker, user, env, xvfb):
 
 def test_x11_clients_of_a_snap_that_may_read_the_user_cookie_are_proxied(
         broker, workdir, xvfb, test_user):
-    d = os.path.join(workdir, "xauthapp")
-    os.makedirs(os.path.join(d, "meta"))
-    os.makedirs(os.path.join(d, "bin"))
-    with open(os.path.join(d, "meta", "snap.yaml"), "w") as f:
-        f.write(XAUTH_SNAP_YAML.format(path=xvfb.xauth))
-    with open(os.path.join(d, "bin", "sh-app"), "w") as f:
-        f.write('#!/bin/sh\nexec /bin/sh -c "$@"\n')
-    os.chmod(os.path.join(d, "bin", "sh-app"), 0o755)
-    broker.install(d)
+    broker.install(sh_snap(workdir, "xauthapp", XAUTH_SNAP_YAML.format(path=xvfb.xauth)))
     env = {"DISPLAY": xvfb.display, "XAUTHORITY": xvfb.xauth}
     broker.cli(["connect", "xauthapp:x11"], check=True)
     broker.cli(["connect", "xauthapp:xauth"], check=True)
@@ -339,15 +337,7 @@ def test_x11_disconnect_cuts_a_direct_client_that_used_a_copied_user_cookie(
     """The known limit of direct sockets: a copy of the user's trusted cookie
     where the snap may read it passes at the server. Such a client does not
     use the revoked authorization; the disconnect must end it anyway."""
-    d = os.path.join(workdir, "homeapp")
-    os.makedirs(os.path.join(d, "meta"))
-    os.makedirs(os.path.join(d, "bin"))
-    with open(os.path.join(d, "meta", "snap.yaml"), "w") as f:
-        f.write(HOME_SNAP_YAML)
-    with open(os.path.join(d, "bin", "sh-app"), "w") as f:
-        f.write('#!/bin/sh\nexec /bin/sh -c "$@"\n')
-    os.chmod(os.path.join(d, "bin", "sh-app"), 0o755)
-    broker.install(d)
+    broker.install(sh_snap(workdir, "homeapp", HOME_SNAP_YAML))
     for plug in ("x11", "home"):
         broker.cli(["connect", f"homeapp:{plug}"])  # may be auto-connected already
     copy = os.path.join(test_user.pw_dir, "copied-xauthority")

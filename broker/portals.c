@@ -193,7 +193,8 @@ static int attach_x11(struct pb_portals_sandbox *s, const struct pb_portals_requ
                                     .sandbox_display = 0,
                                     .trusted = x11_trusted(s->p, req->snap),
                                     .owner_uid = req->uid,
-                                    .owner_gid = req->gid};
+                                    .owner_gid = req->gid,
+                                    .private_netns = req->private_netns};
         struct pb_error e = {0};
         if (pb_x11_new(s->p->loop, &cfg, NULL, &s->x11, &e) < 0) {
                 /* Fail closed, but do not stop the app: it runs without X. */

@@ -45,6 +45,9 @@ struct pb_portals_request {
         const char *display;      /* local displays only (":N") */
         const char *xauthority;   /* read as the caller, by pb-x11-authgen */
         const char *dir;          /* a private host dir for this sandbox's sockets */
+        /* The sandbox has its own network namespace: then the portal is its
+         * only way to the X server. */
+        bool private_netns;
 };
 
 /* Creates the proxies and registers the enforcer (which publishes the

@@ -648,7 +648,9 @@ int pb_sandbox_start(struct pb_sandboxes *r, const struct pb_run_request *req,
                                                 .pulse_server = env_get(req->env, "PULSE_SERVER"),
                                                 .display = env_get(req->env, "DISPLAY"),
                                                 .xauthority = env_get(req->env, "XAUTHORITY"),
-                                                .dir = s->dir};
+                                                .dir = s->dir,
+                                                .private_netns =
+                                                    !pb_grants_service(g, PB_SERVICE_NETWORK)};
                 if ((ret = pb_portals_attach(r->portals, &pr, &s->psb, err)) < 0)
                         goto fail;
         }

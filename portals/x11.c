@@ -103,7 +103,7 @@ struct pb_x11 {
         uint8_t up_data[PB_X11_AUTH_FIELD_MAX];
         uint16_t up_len;
         unsigned long auth_id;
-        bool have_auth, trusted, authfile_written;
+        bool have_auth, trusted, authfile_written, private_netns;
         unsigned sandbox_display;
         struct pb_connect_notify *direct;
         /* The user's own authority file (its cookie is trusted), as named and
@@ -777,6 +777,7 @@ int pb_x11_new(struct pb_loop *loop, const struct pb_x11_config *cfg, struct pb_
                 goto fail;
         }
         x->trusted = cfg->trusted;
+        x->private_netns = cfg->private_netns;
         x->sandbox_display = cfg->sandbox_display;
         resolve_user_xauth(x);
         r = generate_auth(x, cfg->trusted, err);
@@ -851,10 +852,16 @@ static void do_publish(void *data)
                 while (x->conns)
                         xconn_close(x->conns, "x11 disconnected");
                 /* The direct connections: cut in their holders, whatever
-                 * cookie they presented; then the authorization dies at the
-                 * server, which closes anything else still using it. */
+                 * cookie they presented. A sandbox sharing the host's network
+                 * namespace may reach the server another way (TCP, an
+                 * abstract socket on kernels without Landlock's scope) with
+                 * the cookie it holds: the authorization dies at the server
+                 * then, which closes anything still using it. In a private
+                 * namespace there is no other way, and a helper process per
+                 * sandbox and disconnect is not spent. */
                 pb_connect_notify_cut(x->direct);
-                revoke_auth(x);
+                if (!x->private_netns)
+                        revoke_auth(x);
         } else if (!x->have_auth) {
                 renew_auth(x);
         }

@@ -41,6 +41,10 @@ struct pb_x11_config {
         gid_t owner_gid;
         const char *authgen_path; /* NULL: the installed/built pb-x11-authgen */
         unsigned max_conns;       /* 0: default (32) */
+        /* The sandbox has its own network namespace, so the portal is its
+         * only way to the X server: losing x11 need not revoke the
+         * authorization (direct sockets are cut, proxied ones closed). */
+        bool private_netns;
 };
 
 int pb_x11_new(struct pb_loop *loop, const struct pb_x11_config *cfg, struct pb_grants *grants,

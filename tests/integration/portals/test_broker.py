@@ -402,3 +402,56 @@ def test_x11_direct_connections_are_capped_per_sandbox(broker, app, xvfb, test_u
     assert r.returncode == 0, r.stderr
     assert "held 32 refused 8" in r.stdout, r.stdout
     assert "again ok" in r.stdout, r.stdout
+
+
+NET_SNAP_YAML = """name: netapp
+version: '1.0'
+summary: an X11 app in the host's network namespace
+description: test snap of tests/integration/portals
+apps:
+  sh:
+    command: bin/sh-app
+    plugs: [x11, network]
+"""
+
+
+def test_x11_loss_revokes_the_cookie_of_a_sandbox_in_the_host_network_namespace(
+        broker, workdir, xvfb, test_user):
+    """Sharing the host's network namespace, a sandbox might reach the X server
+    around the portal (TCP, an abstract socket) with the cookie it holds:
+    losing x11 revokes that cookie at the server."""
+    broker.install(sh_snap(workdir, "netapp", NET_SNAP_YAML))
+    for plug in ("x11", "network"):
+        broker.cli(["connect", f"netapp:{plug}"])  # may be auto-connected already
+    env = {"DISPLAY": xvfb.display, "XAUTHORITY": xvfb.xauth}
+    p = subprocess.Popen([binary("plugboard"), "run", "netapp.sh",
+                          'od -An -v -tx1 "$XAUTHORITY"; echo end; exec sleep 600'],
+                         preexec_fn=lambda: (os.setgroups([]), os.setgid(test_user.pw_gid),
+                                             os.setuid(test_user.pw_uid)),
+                         env={"PATH": "/usr/bin:/bin", "HOME": test_user.pw_dir,
+                              **run_env(broker, env)},
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        hexdump = ""
+        for line in p.stdout:
+            if line.strip() == "end":
+                break
+            hexdump += line
+        data = bytes.fromhex("".join(hexdump.split()))
+        cookie = data[-16:]  # the entry ends with the 16-byte cookie
+        host_auth = os.path.join(workdir, "netapp.xauth")
+        subprocess.run(["xauth", "-f", host_auth, "add", xvfb.display, ".", cookie.hex()],
+                       check=True, capture_output=True)
+        os.chown(host_auth, test_user.pw_uid, test_user.pw_gid)
+        outside = {"DISPLAY": xvfb.display, "XAUTHORITY": host_auth}
+        r = run_as(test_user, ["xdpyinfo", "-queryExtensions"], env=outside,
+                   capture_output=True, text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        assert int(re.search(r"number of extensions:\s+(\d+)", r.stdout).group(1)) == 2
+        broker.cli(["disconnect", "netapp:x11"], check=True)
+        r = run_as(test_user, ["xdpyinfo"], env=outside, capture_output=True, text=True,
+                   timeout=30)
+        assert r.returncode != 0
+    finally:
+        kill(p)
+        p.stdout.close()

@@ -13,7 +13,7 @@ apt-get install -y -qq --no-install-recommends \
 	libfuse3-dev fuse3 libseccomp-dev libjson-c-dev libcap-ng-dev libyaml-dev libmicrohttpd-dev \
 	libx11-dev libxext-dev libxau-dev \
 	python3 python3-pytest \
-	snapd squashfs-tools e2fsprogs util-linux procps psmisc kmod passwd \
+	snapd squashfs-tools e2fsprogs util-linux procps psmisc kmod passwd iproute2 \
 	sqlite3 git fio bindfs bubblewrap socat hyperfine xxd curl \
 	pulseaudio pulseaudio-utils sox \
 	pipewire pipewire-pulse wireplumber dbus \

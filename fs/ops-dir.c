@@ -265,8 +265,12 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
         bool end = false;
         for (;;) {
                 /* Nothing read ahead is left: send what we have, the host is
-                 * read after the reply (unless there is nothing to send). */
-                if (d->pos == d->len && used > 0)
+                 * read after the reply (unless there is nothing to send). A
+                 * READDIRPLUS reply is filled up instead: the kernel asks
+                 * for attributes with the first chunk of a listing only, and
+                 * a name left to the next (plain) chunk would cost a LOOKUP
+                 * when the app stats it. */
+                if (d->pos == d->len && used > 0 && !plus)
                         break;
                 const struct host_dirent *e = dirstream_peek(d, want, &r);
                 if (!e) {

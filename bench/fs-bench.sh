@@ -4,7 +4,7 @@
 # Debian's libfuse3-dev examples) and on bindfs, in one run; each result is
 # printed as a ratio to native (higher is better), then the revocation
 # latency of the view. Run as root from the source tree after a build:
-#   bench/fs-bench.sh [BUILD_DIR]        (default: build)
+#   bench/fs-bench.sh [BUILD_DIR]        (default: build; relative or absolute)
 # Env: PB_BENCH_SIZE (fio file, default 1G), PB_BENCH_FILES (default 10000),
 #      PB_BENCH_USER (default pbtest: workloads run as this user),
 #      PB_BENCH_REPS (rounds of the metadata rows, median kept; default 3),
@@ -27,7 +27,8 @@ id "$USER_NAME" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$USER_
 U=$(id -u "$USER_NAME")
 G=$(id -g "$USER_NAME")
 AS=(setpriv --reuid="$U" --regid="$G" --clear-groups)
-HARNESS=$PWD/$BUILD/fs/pb-view-harness
+[[ "$BUILD" == /* ]] || BUILD=$PWD/$BUILD
+HARNESS=$BUILD/fs/pb-view-harness
 [ -x "$HARNESS" ] || { echo "build first: $HARNESS missing" >&2; exit 1; }
 
 S=$(mktemp -d /var/tmp/pb-fsbench-XXXXXX)

@@ -20,9 +20,7 @@
  * up when it takes a request and asks a waiting worker to take it over
  * only when that is needed: when more requests are queued (parallel apps),
  * or when the request may take long (data, fsync, locks); otherwise it
- * serves the request and watches again. The price: a request that arrives
- * while the watcher serves such a short one waits for it (microseconds,
- * unless the host file system stalls it). A view nobody uses never polls.
+ * serves the request and watches again. A view nobody uses never polls.
  */
 #include "workers.h"
 

@@ -250,8 +250,10 @@ bool pb_portals_has_x11(const struct pb_portals_sandbox *s)
 
 void pb_portals_take_listener(struct pb_portals_sandbox *s, int fd)
 {
-        if (!s->x11 || pb_x11_direct_listen(s->x11, fd) < 0)
+        if (!s->x11)
                 close(fd);
+        else if (pb_x11_direct_listen(s->x11, fd) < 0)
+                pb_warn("portals[%s]: cannot answer the sandbox's connects", s->snap);
 }
 
 void pb_portals_detach(struct pb_portals_sandbox *s)

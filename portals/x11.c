@@ -690,8 +690,9 @@ static bool user_cookie_readable(const struct pb_x11 *x)
  * connected to the X server itself. The client then presents the cookie of
  * its authority file, which is the SECURITY-generated authorization, so the
  * server treats it as untrusted; nothing sits between them, and a
- * disconnect revokes that authorization (revoke_auth). Everything else
- * takes the usual way: the portal's socket, which refuses with a reason. */
+ * disconnect cuts the socket (pb_connect_notify_cut in do_publish).
+ * Everything else takes the usual way: the portal's socket, which refuses
+ * with a reason. */
 static int direct_claim(void *data, const struct sockaddr_un *sa, socklen_t len, bool room, int *fd)
 {
         struct pb_x11 *x = data;

@@ -57,5 +57,6 @@ int pb_x11_publish(struct pb_x11 *x, struct pb_grants *grants);
 unsigned pb_x11_conn_count(struct pb_x11 *x);
 /* The sandbox's seccomp listener (connect-notify.h): its X clients are
  * handed sockets connected to the X server itself while x11 is connected.
- * Takes ownership of listener; replaces an earlier one. */
+ * Takes ownership of listener (closed on failure too); replaces an earlier
+ * one. */
 int pb_x11_direct_listen(struct pb_x11 *x, int listener);

@@ -13,6 +13,7 @@
 #include "sandbox-views.h"
 #include "portals/control.h"
 #include "common/log.h"
+#include "common/pidns.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -251,34 +252,31 @@ static bool holds_revoked(int pid, const struct pb_grants *g)
         return false;
 }
 
+struct kill_ctx {
+        const struct pb_grants *g;
+        int killed;
+};
+
+static void kill_if_holding(pid_t pid, void *data)
+{
+        struct kill_ctx *k = data;
+        if (holds_revoked((int)pid, k->g) && kill(pid, SIGKILL) == 0) {
+                pb_info("sandbox: killed pid %d, it holds a device node no longer granted",
+                        (int)pid);
+                k->killed++;
+        }
+}
+
 int pb_sandbox_kill_device_holders(pid_t init_pid, const struct pb_grants *g)
 {
-        char p[64];
-        struct stat ns;
-        snprintf(p, sizeof(p), "/proc/%d/ns/pid", (int)init_pid);
-        if (init_pid <= 0 || stat(p, &ns) < 0)
+        /* The processes of this sandbox: same pid namespace as its init. The
+         * init itself holds only stdio. */
+        struct pb_pidns ns;
+        if (!pb_pidns_of(init_pid, &ns))
                 return 0;
-        _cleanup_dir_ DIR *d = opendir("/proc");
-        struct dirent *de;
-        int killed = 0;
-        while (d && (de = readdir(d))) {
-                char *end = NULL;
-                long pid = strtol(de->d_name, &end, 10);
-                if (!end || *end || pid <= 0)
-                        continue;
-                struct stat st;
-                snprintf(p, sizeof(p), "/proc/%ld/ns/pid", pid);
-                /* A process of this sandbox: same pid namespace as its init. The
-                 * init itself holds only stdio. */
-                if (stat(p, &st) < 0 || st.st_ino != ns.st_ino || st.st_dev != ns.st_dev)
-                        continue;
-                if (holds_revoked((int)pid, g) && kill((pid_t)pid, SIGKILL) == 0) {
-                        pb_info("sandbox: killed pid %ld, it holds a device node no longer granted",
-                                pid);
-                        killed++;
-                }
-        }
-        return killed;
+        struct kill_ctx k = {.g = g};
+        pb_pidns_each(&ns, kill_if_holding, &k);
+        return k.killed;
 }
 
 /* Host device nodes that a declared device rule of the snap matches,

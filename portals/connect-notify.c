@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "pb-util.h"
+#include "pidns.h"
 
 /* Sockets handed over and not yet cut: their inode numbers (the broker
  * keeps no descriptor of them: a kept duplicate would hold a closed
@@ -37,9 +38,8 @@ struct pb_connect_notify {
         size_t req_size, resp_size;
         ino_t handed[MAX_HANDED];
         size_t n_handed, max_live;
-        uint64_t scanned_at; /* when make_room last scanned */
-        dev_t pidns_dev;     /* the sandbox's pid namespace (0: not seen yet) */
-        ino_t pidns_ino;
+        uint64_t scanned_at;   /* when make_room last scanned */
+        struct pb_pidns pidns; /* the sandbox's (ino 0: not seen yet) */
 };
 
 /* The calling process's socket, as far as the decision needs it. */
@@ -91,34 +91,36 @@ static struct target inspect(pid_t pid, int pidfd, int remote_fd)
         return t;
 }
 
+struct each_ctx {
+        void (*fn)(void *data, pid_t pid, int fd, ino_t ino);
+        void *data;
+};
+
+static void sockets_of(pid_t pid, void *data)
+{
+        struct each_ctx *c = data;
+        char path[64], link[64];
+        snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+        _cleanup_dir_ DIR *fds = opendir(path);
+        struct dirent *f;
+        while (fds && (f = readdir(fds))) {
+                unsigned long ino;
+                ssize_t l = readlinkat(dirfd(fds), f->d_name, link, sizeof(link) - 1);
+                if (l <= 0)
+                        continue;
+                link[l] = '\0';
+                if (sscanf(link, "socket:[%lu]", &ino) == 1)
+                        c->fn(c->data, pid, atoi(f->d_name), (ino_t)ino);
+        }
+}
+
 /* Calls fn(data, pid, fd, ino) for every socket descriptor of every process
  * in the sandbox's pid namespace. */
 static void each_socket(const struct pb_connect_notify *n,
                         void (*fn)(void *data, pid_t pid, int fd, ino_t ino), void *data)
 {
-        _cleanup_dir_ DIR *proc = opendir("/proc");
-        struct dirent *e;
-        while (proc && (e = readdir(proc))) {
-                char path[96], link[64];
-                struct stat st;
-                pid_t pid = (pid_t)strtol(e->d_name, NULL, 10);
-                snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-                if (pid <= 0 || stat(path, &st) < 0 || st.st_ino != n->pidns_ino ||
-                    st.st_dev != n->pidns_dev)
-                        continue;
-                snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-                _cleanup_dir_ DIR *fds = opendir(path);
-                struct dirent *f;
-                while (fds && (f = readdir(fds))) {
-                        unsigned long ino;
-                        ssize_t l = readlinkat(dirfd(fds), f->d_name, link, sizeof(link) - 1);
-                        if (l <= 0)
-                                continue;
-                        link[l] = '\0';
-                        if (sscanf(link, "socket:[%lu]", &ino) == 1)
-                                fn(data, pid, atoi(f->d_name), (ino_t)ino);
-                }
-        }
+        struct each_ctx c = {.fn = fn, .data = data};
+        pb_pidns_each(&n->pidns, sockets_of, &c);
 }
 
 static bool is_handed(const struct pb_connect_notify *n, ino_t ino)
@@ -212,16 +214,12 @@ static int hand_over(struct pb_connect_notify *n, const struct target *t, int re
  * False if the caller is not in it. */
 static bool note_pidns(struct pb_connect_notify *n, pid_t pid)
 {
-        char path[64];
-        struct stat st;
-        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
-        if (stat(path, &st) < 0)
+        struct pb_pidns ns;
+        if (!pb_pidns_of(pid, &ns))
                 return false;
-        if (!n->pidns_ino) {
-                n->pidns_dev = st.st_dev;
-                n->pidns_ino = st.st_ino;
-        }
-        return st.st_dev == n->pidns_dev && st.st_ino == n->pidns_ino;
+        if (!n->pidns.ino)
+                n->pidns = ns;
+        return ns.dev == n->pidns.dev && ns.ino == n->pidns.ino;
 }
 
 /* The process of a thread (the notification names the calling thread;

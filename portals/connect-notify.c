@@ -160,8 +160,13 @@ static void keep_one(void *data, pid_t pid, int fd, ino_t ino)
         (void)pid;
         (void)fd;
         struct keep_ctx *k = data;
-        if (is_handed(k->n, ino) && k->n_live < k->n->max_live)
-                k->live[k->n_live++] = ino;
+        if (!is_handed(k->n, ino) || k->n_live >= k->n->max_live)
+                return;
+        /* One socket, several holders (fork, SCM_RIGHTS): one record. */
+        for (size_t i = 0; i < k->n_live; i++)
+                if (k->live[i] == ino)
+                        return;
+        k->live[k->n_live++] = ino;
 }
 
 /* Scans of a full record at most every SCAN_GAP_NS: a sandbox flooding

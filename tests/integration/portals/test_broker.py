@@ -455,3 +455,51 @@ def test_x11_loss_revokes_the_cookie_of_a_sandbox_in_the_host_network_namespace(
     finally:
         kill(p)
         p.stdout.close()
+
+
+FORK_PROBE = r'''
+import os, socket, time
+def x():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect("/tmp/.X11-unix/X0")
+    return s
+shared = [x() for _ in range(20)]
+r, w = os.pipe()
+child = os.fork()
+if child == 0:  # holds the same 20 sockets until the parent is done
+    os.close(w)
+    os.read(r, 1)
+    os._exit(0)
+more = [x() for _ in range(12)]
+try:
+    x()
+    print("33rd ok")
+except ConnectionRefusedError:
+    print("33rd refused")
+for s in more:
+    s.close()
+deadline = time.monotonic() + 10
+while True:  # the broker forgets closed sockets at most every 100 ms
+    try:
+        x()
+        print("again ok")
+        break
+    except ConnectionRefusedError:
+        if time.monotonic() > deadline:
+            print("again refused")
+            break
+        time.sleep(0.02)
+os.close(w)
+os.waitpid(child, 0)
+'''
+
+
+def test_x11_direct_socket_held_by_two_processes_counts_once(broker, app, xvfb, test_user):
+    """20 sockets shared with a forked child are 20 against the cap of 32,
+    not 40: after 12 more are closed, a new connect gets in."""
+    env = {"DISPLAY": xvfb.display, "XAUTHORITY": xvfb.xauth}
+    connect(broker, "x11", True)
+    r = prun(broker, test_user, f"python3 -c '{FORK_PROBE}'", env)
+    assert r.returncode == 0, r.stderr
+    assert "33rd refused" in r.stdout, r.stdout
+    assert "again ok" in r.stdout, r.stdout

@@ -73,8 +73,9 @@ struct pb_view {
         /* During a publish's invalidation: write-back (not write()) of pages
          * dirtied before the revoke is accepted, so no data is lost. */
         atomic_bool laundering;
-        bool writeback;  /* the kernel caches writes (set at INIT) */
-        bool no_opendir; /* the kernel opens directories without us (INIT) */
+        bool writeback;          /* the kernel caches writes (set at INIT) */
+        bool no_opendir;         /* the kernel opens directories without us (INIT) */
+        uint32_t init_flags_add; /* INIT flags for device-io.c to add to the reply */
 
         pthread_mutex_t nodes_lock;
         struct pb_node **buckets;
@@ -106,6 +107,12 @@ struct pb_view {
         pthread_mutex_t stats_lock;
         struct pb_view_publish_stats stats;
 };
+
+/* ---- device-io.c ---- */
+/* Route the session's device I/O through device-io.c (after the mount). */
+int pb_view_use_device_io(struct pb_view *v);
+/* Before INIT is processed: note which extra flags the reply gets. */
+void pb_view_note_init(struct pb_view *v, const struct fuse_buf *buf);
 
 /* ---- nodes.c ---- */
 struct pb_node *pb_node_of(struct pb_view *v, fuse_ino_t ino);

@@ -137,8 +137,11 @@ static int answer_init(struct pb_view *v)
         int n;
         while ((n = fuse_session_receive_buf(v->se, &buf)) == -EINTR)
                 ;
-        if (n > 0)
+        if (n > 0) {
+                pb_view_note_init(v, &buf);
                 fuse_session_process_buf(v->se, &buf);
+                v->init_flags_add = 0;
+        }
         free(buf.mem);
         if (n <= 0)
                 return n < 0 ? n : -ENOTCONN;
@@ -267,6 +270,11 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
         }
         if (mounted != 0) {
                 r = pb_error_set(err, EIO, "cannot mount a FUSE view on %s", v->mountpoint);
+                goto fail;
+        }
+        if (pb_view_use_device_io(v) != 0) {
+                r = pb_error_set(err, ENOMEM, "cannot set up the view's device I/O");
+                fuse_session_unmount(v->se);
                 goto fail;
         }
         /* The kernel fails the mount closed (ENOTCONN) when this fd closes; no

@@ -184,3 +184,60 @@ def test_listings_with_attributes_and_abandoned_listings(views, home, test_user)
     for _ in range(2):
         got = json.loads(probe(test_user, "ls", v.path("Music/big")).stdout)
         assert len(got) == len(names) and set(got) == names
+
+
+# struct vfs_cap_data, revision 2: CAP_NET_BIND_SERVICE permitted and effective.
+FILE_CAPS = (0x02000000 | 1).to_bytes(4, "little") + (1 << 10).to_bytes(4, "little") + bytes(12)
+SETID_SCRIPT = textwrap.dedent("""
+    import os, sys
+    path, how = sys.argv[1], sys.argv[2]
+    if how == "write":
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        for _ in range(3):
+            os.write(fd, b"x" * 4096)
+        os.close(fd)
+    else:
+        os.truncate(path, 1)
+""")
+
+
+def setid_and_caps(host_path):
+    """As root on the host: set-user-ID, set-group-ID (with group execute)
+    and a file capability, as an installer might leave them."""
+    os.chmod(host_path, 0o6775)
+    os.setxattr(host_path, "security.capability", FILE_CAPS)
+
+
+def privs_left(host_path):
+    mode = os.stat(host_path).st_mode & 0o7777
+    try:
+        caps = os.getxattr(host_path, "security.capability")
+    except OSError:
+        caps = None
+    return mode, caps
+
+
+def test_write_and_truncate_remove_setid_bits_and_file_capabilities(views, home, test_user):
+    """The view asks the kernel for FUSE_HANDLE_KILLPRIV_V2 (one
+    security.capability check per inode instead of one per write), so the
+    removal is the daemon's duty: a confined writer must not leave a
+    set-user-ID, set-group-ID or capability-carrying binary behind with new
+    content, through write() or truncate(), exactly as natively."""
+    v = views("home", home, home_spec(home))
+    native_dir = os.path.join(home, "Music")
+    for how in ("write", "truncate"):
+        results = {}
+        for where, base in (("native", native_dir), ("view", v.path("Music"))):
+            name = f"setid-{how}-{where}"
+            host = os.path.join(native_dir, name)
+            with open(host, "wb") as f:
+                f.write(b"#!/bin/sh\n")
+            os.chown(host, test_user.pw_uid, test_user.pw_gid)
+            setid_and_caps(host)
+            assert privs_left(host) == (0o6775, FILE_CAPS)
+            r = as_user(test_user, ["/usr/bin/python3", "-c", SETID_SCRIPT,
+                                    os.path.join(base, name), how])
+            assert r.returncode == 0, r.stderr
+            results[where] = privs_left(host)
+        assert results["view"] == results["native"], results
+        assert results["view"] == (0o0775, None), f"{how}: {results}"

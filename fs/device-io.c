@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * The view's /dev/fuse I/O: libfuse's own read, writev and splice calls,
+ * plus one INIT flag that libfuse 3.14 (Debian bookworm) cannot ask for.
+ *
+ * FUSE_HANDLE_KILLPRIV_V2 (protocol 7.33, Linux 5.12) says the daemon
+ * removes set-user-ID, set-group-ID and file capabilities when a file is
+ * written, truncated or chowned. Without it the kernel asks the daemon for
+ * "security.capability" (a GETXATTR round trip) on every write(2) of a
+ * regular file, cached or not: 20,000 writes of 4 KiB cost 20,000 round
+ * trips. With it the superblock gets SB_NOSEC, so the kernel asks once and
+ * then trusts the inode until its attributes are refreshed.
+ *
+ * Our side of the contract holds without code: every host write, truncate
+ * and chown is made with the user's fsuid, which drops CAP_FSETID (creds.c),
+ * so the host kernel itself removes those bits and the capability, as it
+ * would for any unprivileged writer. A view of uid 0 keeps CAP_FSETID and
+ * does not ask for the flag (the kernel then keeps doing it itself).
+ *
+ * How: the INIT request is read into memory (libfuse never splices before
+ * INIT); answer_init (view.c) notes whether the kernel offered the flag, and
+ * the writev below adds it to the INIT reply, the only reply sent while that
+ * note is set.
+ */
+#include <linux/fuse.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "view-int.h"
+
+static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
+{
+        struct pb_view *v = userdata;
+        uint32_t add = v->init_flags_add;
+        if (add && count >= 2 && iov[1].iov_len >= offsetof(struct fuse_init_out, flags) + 4) {
+                struct fuse_init_out *out = iov[1].iov_base;
+                out->flags |= add;
+                v->init_flags_add = 0;
+        }
+        return writev(fd, iov, count);
+}
+
+static ssize_t io_read(int fd, void *buf, size_t len, void *userdata)
+{
+        (void)userdata;
+        return read(fd, buf, len);
+}
+
+static ssize_t io_splice(int fdin, off_t *offin, int fdout, off_t *offout, size_t len,
+                         unsigned int flags, void *userdata)
+{
+        (void)userdata;
+        return splice(fdin, offin, fdout, offout, len, flags);
+}
+
+static const struct fuse_custom_io device_io = {
+    .writev = io_writev,
+    .read = io_read,
+    .splice_receive = io_splice,
+    .splice_send = io_splice,
+};
+
+int pb_view_use_device_io(struct pb_view *v)
+{
+        return fuse_session_custom_io(v->se, &device_io, fuse_session_fd(v->se));
+}
+
+void pb_view_note_init(struct pb_view *v, const struct fuse_buf *buf)
+{
+        const struct fuse_in_header *in = buf->mem;
+        v->init_flags_add = 0;
+        if (v->uid == 0 || (buf->flags & FUSE_BUF_IS_FD) ||
+            buf->size < sizeof(*in) + offsetof(struct fuse_init_in, flags) + 4 ||
+            in->opcode != FUSE_INIT)
+                return;
+        const struct fuse_init_in *arg = (const void *)(in + 1);
+        if (arg->major == 7 && arg->minor >= 33)
+                v->init_flags_add = arg->flags & FUSE_HANDLE_KILLPRIV_V2;
+}

@@ -217,12 +217,15 @@ static int add_entry(struct pb_req *q, struct pb_node *dir, unsigned access,
             .attr = {.st_ino = de->ino, .st_mode = (mode_t)de->type << 12}};
         bool dots = strcmp(de->name, ".") == 0 || strcmp(de->name, "..") == 0;
         /* "." and "..": no node (ino 0: the kernel links nothing). A name
-         * that vanished or is not visible by its real place is left out. */
-        if (!dots && pb_lookup_listed(q, dir, de->name, de->ino, access, &e) < 0)
+         * that vanished or is not visible by its real place is left out;
+         * one we have no descriptor left for is listed without a node (the
+         * kernel looks it up when it is used), never silently dropped. */
+        int r = dots ? 0 : pb_lookup_listed(q, dir, de->name, de->ino, access, &e);
+        if (r < 0 && !pb_out_of_fds(-r))
                 return 0;
         *sz = fuse_add_direntry_plus(q->req, buf, rem, de->name, &e, next);
         if (*sz > rem) {
-                if (!dots)
+                if (e.ino)
                         pb_node_forget(q->v, pb_node_of(q->v, e.ino), 1);
                 return -1;
         }

@@ -199,6 +199,15 @@ void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
                 fchmod(fd, mode & 07777);
         int pfd = openat(p->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         struct stat pst;
+        if (pfd < 0 && pb_out_of_fds(errno)) {
+                /* No descriptor left for the node: take back what we made,
+                 * so that the error the app gets leaves nothing behind. */
+                int e = errno;
+                if (created)
+                        (void)unlinkat(p->fd, name, 0);
+                close(fd);
+                return pb_req_fail(&q, e);
+        }
         if (pfd < 0 || fstat(pfd, &pst) < 0 || pst.st_ino != st.st_ino || pst.st_dev != st.st_dev) {
                 if (pfd >= 0)
                         close(pfd);

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -61,9 +62,34 @@ void pb_req_end(struct pb_req *q)
         q->locked = false;
 }
 
+bool pb_out_of_fds(int err)
+{
+        return err == EMFILE || err == ENFILE;
+}
+
+/* The daemon's own descriptors ran out (each node the kernel keeps cached
+ * holds one). The app is told ENFILE, not EMFILE, which would name its own
+ * table, and the log says what to raise, at most once a minute per view. */
+static int fd_shortage(struct pb_view *v, int err)
+{
+        if (!pb_out_of_fds(err))
+                return err;
+        time_t now = time(NULL);
+        time_t last = atomic_load(&v->fds_warned);
+        if (now - last >= 60 && atomic_compare_exchange_strong(&v->fds_warned, &last, now)) {
+                pthread_mutex_lock(&v->nodes_lock);
+                size_t nodes = v->count;
+                pthread_mutex_unlock(&v->nodes_lock);
+                pb_warn("fs: the view on %s ran out of file descriptors with %zu nodes cached "
+                        "by the kernel; raise the broker's RLIMIT_NOFILE",
+                        v->mountpoint, nodes);
+        }
+        return ENFILE;
+}
+
 void pb_req_fail(struct pb_req *q, int err)
 {
-        fuse_reply_err(q->req, err);
+        fuse_reply_err(q->req, fd_shortage(q->v, err));
         pb_req_end(q);
 }
 
@@ -288,10 +314,14 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         pb_req_end(&q);
 }
 
-void pb_reply_new_entry(struct pb_req *q, struct pb_node *parent, const char *name)
+void pb_reply_new_entry(struct pb_req *q, struct pb_node *parent, const char *name, int undo)
 {
         struct fuse_entry_param e;
         int r = pb_lookup_child(q, parent, NULL, false, name, &e, "create");
+        /* Made on the host but no descriptor left to serve it: take it back,
+         * so that the error the app gets leaves nothing behind. */
+        if (r < 0 && pb_out_of_fds(-r))
+                (void)unlinkat(parent->fd, name, undo);
         if (r < 0)
                 return pb_req_fail(q, -r);
         if (fuse_reply_entry(q->req, &e) != 0)
@@ -468,7 +498,7 @@ static void op_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
                 return pb_req_fail(&q, -r);
         fix_mode(q.v, p->fd, name, mode);
         (void)rdev;
-        pb_reply_new_entry(&q, p, name);
+        pb_reply_new_entry(&q, p, name, 0);
 }
 
 static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -484,7 +514,7 @@ static void op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
         if (r < 0)
                 return pb_req_fail(&q, -r);
         fix_mode(q.v, p->fd, name, mode);
-        pb_reply_new_entry(&q, p, name);
+        pb_reply_new_entry(&q, p, name, AT_REMOVEDIR);
 }
 
 static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
@@ -499,7 +529,7 @@ static void op_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, cons
                 r = -errno;
         if (r < 0)
                 return pb_req_fail(&q, -r);
-        pb_reply_new_entry(&q, p, name);
+        pb_reply_new_entry(&q, p, name, 0);
 }
 
 static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
@@ -518,7 +548,7 @@ static void op_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const 
                 r = -errno;
         if (r < 0)
                 return pb_req_fail(&q, -r);
-        pb_reply_new_entry(&q, p, newname);
+        pb_reply_new_entry(&q, p, newname, 0);
 }
 
 static void remove_entry(fuse_req_t req, fuse_ino_t parent, const char *name, int flags,

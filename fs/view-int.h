@@ -18,6 +18,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "view.h"
 
@@ -73,9 +74,10 @@ struct pb_view {
         /* During a publish's invalidation: write-back (not write()) of pages
          * dirtied before the revoke is accepted, so no data is lost. */
         atomic_bool laundering;
-        bool writeback;          /* the kernel caches writes (set at INIT) */
-        bool no_opendir;         /* the kernel opens directories without us (INIT) */
-        uint32_t init_flags_add; /* INIT flags for device-io.c to add to the reply */
+        bool writeback;            /* the kernel caches writes (set at INIT) */
+        bool no_opendir;           /* the kernel opens directories without us (INIT) */
+        uint32_t init_flags_add;   /* INIT flags for device-io.c to add to the reply */
+        _Atomic time_t fds_warned; /* last "out of file descriptors" warning (ops.c) */
 
         pthread_mutex_t nodes_lock;
         struct pb_node **buckets;
@@ -174,6 +176,8 @@ bool pb_req_begin(struct pb_req *q, fuse_req_t req);
 void pb_req_end(struct pb_req *q);
 /* Reply with an error (err >= 0, an errno) and end the request. */
 void pb_req_fail(struct pb_req *q, int err);
+/* err means the daemon's descriptors ran out (EMFILE, ENFILE). */
+bool pb_out_of_fds(int err);
 /* Check the node's current access against want (0: any access at all);
  * fills path. Returns 0 or -EACCES (audited) / -errno. */
 int pb_req_check(struct pb_req *q, struct pb_node *n, char *path, size_t len, unsigned want,
@@ -230,7 +234,9 @@ bool pb_is_own_mountpoint(struct pb_view *v, struct pb_node *parent, const char 
 /* ops.c: what the dev view shows (directories and device nodes) */
 bool pb_dev_visible(mode_t type);
 /* ops.c: answer a new name with an entry (creates the node). */
-void pb_reply_new_entry(struct pb_req *q, struct pb_node *parent, const char *name);
+/* Answer a name just made on the host (undo: unlinkat flags to take it back
+ * if no descriptor is left to serve it). */
+void pb_reply_new_entry(struct pb_req *q, struct pb_node *parent, const char *name, int undo);
 /* ops.c: open parent/name (never following), check its real place, fill e
  * and add one lookup to its node; -ENOENT when invisible. ppath: the
  * parent's path as read in this request, or NULL; recheck: confirm the

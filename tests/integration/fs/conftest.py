@@ -4,6 +4,7 @@
 probes as the unprivileged test user."""
 import json
 import os
+import resource
 import select
 import subprocess
 import time
@@ -27,7 +28,7 @@ def demote_fn(user):
 class View:
     """One mounted view served by pb-view-harness."""
 
-    def __init__(self, workdir, user, kind, root, spec, name=None, cache=0):
+    def __init__(self, workdir, user, kind, root, spec, name=None, cache=0, nofile=None):
         self.workdir = workdir
         self.user = user
         self.kind = kind
@@ -42,7 +43,9 @@ class View:
             [binary("pb-view-harness"), "--kind", kind, "--root", root or "/",
              "--mount", self.mount, "--uid", str(user.pw_uid), "--gid", str(user.pw_gid),
              "--spec", path, "--audit", self.audit, "--cache", str(cache)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile)))
+            if nofile else None)
         line = self._readline(10)
         if line != "ready":
             self.proc.kill()
@@ -99,8 +102,8 @@ def views(workdir, test_user):
     """Factory: views(kind, root, spec) -> View; all stopped at the end."""
     made = []
 
-    def make(kind, root, spec, name=None, cache=0):
-        v = View(workdir, test_user, kind, root, spec, name, cache)
+    def make(kind, root, spec, name=None, cache=0, nofile=None):
+        v = View(workdir, test_user, kind, root, spec, name, cache, nofile)
         made.append(v)
         return v
 

@@ -13,7 +13,9 @@
 #        rand4 meta revoke, e.g. PB_BENCH_ROWS="seqwrite revoke" for a quick A/B),
 #      PB_BENCH_TARGETS (default "view pll bindfs"; native is always run),
 #      PB_BENCH_BASE (another build directory: its harness is mounted as the
-#        extra target "base", e.g. a build of main, for an A/B in one run).
+#        extra target "base", e.g. a build of main, for an A/B in one run),
+#      PB_BENCH_FRESH_FS=1 (each target on a fresh ext4 loop image of its own,
+#        see mk_src below).
 # The fio rows also print each daemon's CPU time per GiB moved (user+system
 # of the FUSE daemon's process, load-independent enough for A/B).
 # It drops the page cache for the "cold" rows (global, but harmless).
@@ -40,6 +42,7 @@ cleanup() {
 	for m in "$S"/mnt-*; do umount -l "$m" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
+	for m in "$S"/src-*; do umount -l "$m" 2>/dev/null; done
 	rm -rf "$S"
 }
 trap cleanup EXIT
@@ -67,12 +70,34 @@ cc -O2 -Wall -o "$S/fs-meta" bench/fs-meta.c
 tar cf "$S/include.tar" -C /usr include
 chmod 644 "$S/include.tar"
 
-mk_src() { mkdir -p "$S/src-$1" "$S/mnt-$1"; chown "$U:$G" "$S/src-$1"; }
+# By default every target works in a directory of its own on the machine's
+# ext4 under /var/tmp: the file system users have, where reference/FUSE.md
+# measured the anchors. PB_BENCH_FRESH_FS=1 gives each target an ext4 of
+# its own instead, made fresh here (a loop image with direct I/O, so no
+# second page cache under it; inode tables written at mkfs, so no lazy
+# init runs behind the rows). Then no target's rows pay for another's
+# deletes (ext4 scans past recently freed inodes when it allocates one, at
+# the top of a tar profile here) or journal; but a fresh ext4 creates files
+# 5-20 times faster than the aged one, so the FUSE round trips weigh more in
+# every metadata ratio.
+IMG_SIZE=$(($(numfmt --from=iec "$SIZE") * 2 + 2 * 1073741824))
+mk_src() {
+	mkdir -p "$S/src-$1" "$S/mnt-$1"
+	if [ -n "${PB_BENCH_FRESH_FS:-}" ]; then
+		truncate -s "$IMG_SIZE" "$S/img-$1"
+		mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 "$S/img-$1"
+		local dev
+		dev=$(losetup --direct-io=on --find --show "$S/img-$1")
+		mount "$dev" "$S/src-$1"
+		losetup -d "$dev" # detached when unmounted
+	fi
+	chown "$U:$G" "$S/src-$1"
+}
 mk_src native
 mk_src view
 mk_src pll
 mk_src bindfs
-mk_src base
+[ -z "${PB_BENCH_BASE:-}" ] || mk_src base
 cat > "$S/grant.json" <<J
 {"snap":"bench","generation":1,"endpoints":[{"name":"home","interface":"home","connected":true}],
  "paths":[{"pattern":"$S/src-view","access":"rw","recursive":true,"endpoint":"home"}]}
@@ -181,8 +206,13 @@ done
 REPS=${PB_BENCH_REPS:-3}
 META=(create stat_first stat_warm readdir unlink tar find_cold find_warm du_cold du_warm)
 if want meta; then
+	# The order rotates from round to round: no target always follows the
+	# same one (a run with the same build as "view" and "base" had the one
+	# right after native 3-8 % slower on every metadata row).
 	for k in $(seq "$REPS"); do
-		for l in "${TARGETS[@]}"; do
+		n=${#TARGETS[@]}
+		for i in $(seq 0 $((n - 1))); do
+			l=${TARGETS[$(((i + k - 1) % n))]}
 			echo "== $l: metadata, round $k"
 			run_meta "$l" "${DIR[$l]}" "$k"
 		done

@@ -33,6 +33,12 @@ AS=(setpriv --reuid="$U" --regid="$G" --clear-groups)
 HARNESS=$BUILD/fs/pb-view-harness
 [ -x "$HARNESS" ] || { echo "build first: $HARNESS missing" >&2; exit 1; }
 
+# Every daemon here (the view, passthrough_ll) holds a descriptor per cached
+# inode: give all of them the limit a file server gets as a service
+# (LimitNOFILE), not whatever this shell had (20,000 on some machines, where
+# the view would start shedding cached names halfway through the stat rows).
+ulimit -n "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || true
+
 S=$(mktemp -d /var/tmp/pb-fsbench-XXXXXX)
 chmod 755 "$S"
 PIDS=()

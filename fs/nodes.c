@@ -29,8 +29,10 @@ struct pb_node *pb_node_of(struct pb_view *v, fuse_ino_t ino)
 
 static void node_free(struct pb_node *n)
 {
-        if (n->fd >= 0)
+        if (n->fd >= 0) {
                 close(n->fd);
+                pb_prune_node_closed();
+        }
         for (struct pb_lock_owner *o = n->owners, *next; o; o = next) {
                 next = o->next;
                 close(o->fd);
@@ -113,6 +115,7 @@ struct pb_node *pb_node_lookup(struct pb_view *v, int fd, const struct stat *st,
         n->nlookup = 1;
         atomic_init(&n->refs, 1);
         atomic_init(&n->writers, 0);
+        atomic_init(&n->handles, 0);
         pthread_mutex_init(&n->lock, NULL);
         pthread_mutex_init(&n->write_lock, NULL);
         set_hint(n, parent, name);
@@ -120,6 +123,7 @@ struct pb_node *pb_node_lookup(struct pb_view *v, int fd, const struct stat *st,
         v->buckets[k] = n;
         v->count++;
         pthread_mutex_unlock(&v->nodes_lock);
+        pb_prune_node_opened(v);
         return n;
 }
 

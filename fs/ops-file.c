@@ -80,6 +80,7 @@ static int make_handle(struct pb_view *v, struct pb_node *n, int fd, int flags,
         h->writable = (flags & O_ACCMODE) != O_RDONLY;
         if (h->writable)
                 atomic_fetch_add(&n->writers, 1);
+        atomic_fetch_add(&n->handles, 1);
         pthread_mutex_lock(&v->fh_lock);
         h->next = v->fhs;
         if (v->fhs)
@@ -106,6 +107,7 @@ static void drop_handle(struct pb_view *v, struct pb_node *n, struct pb_fh *h)
         pb_locks_release_handle(n, h);
         if (h->writable)
                 atomic_fetch_sub(&n->writers, 1);
+        atomic_fetch_sub(&n->handles, 1);
         close(h->fd);
         free(h);
 }

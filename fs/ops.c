@@ -74,6 +74,7 @@ static int fd_shortage(struct pb_view *v, int err)
 {
         if (!pb_out_of_fds(err))
                 return err;
+        pb_prune_out_of_fds(v);
         time_t now = time(NULL);
         time_t last = atomic_load(&v->fds_warned);
         if (now - last >= 60 && atomic_compare_exchange_strong(&v->fds_warned, &last, now)) {

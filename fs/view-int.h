@@ -41,6 +41,7 @@ struct pb_node {
         uint64_t nlookup;       /* kernel's lookup count, under nodes_lock */
         atomic_uint refs;       /* the table's (while nlookup > 0) + publish's */
         atomic_int writers;     /* open handles with write access */
+        atomic_uint handles;    /* open handles (prune.c leaves such nodes alone) */
         fuse_ino_t hint_parent; /* last parent+name seen, for entry invalidation */
         char *hint_name;        /* under nodes_lock */
         pthread_mutex_t lock;   /* owners, dir */
@@ -78,6 +79,12 @@ struct pb_view {
         bool no_opendir;           /* the kernel opens directories without us (INIT) */
         uint32_t init_flags_add;   /* INIT flags for device-io.c to add to the reply */
         _Atomic time_t fds_warned; /* last "out of file descriptors" warning (ops.c) */
+        /* the node pruner (prune.c), started on first use */
+        pthread_mutex_t prune_lock;
+        pthread_cond_t prune_cond;
+        pthread_t prune_thread;
+        bool prune_started, prune_stop, prune_kicked;
+        size_t prune_cursor; /* under nodes_lock: the bucket the next round starts at */
 
         pthread_mutex_t nodes_lock;
         struct pb_node **buckets;
@@ -115,6 +122,17 @@ struct pb_view {
 int pb_view_use_device_io(struct pb_view *v);
 /* Before INIT is processed: note which extra flags the reply gets. */
 void pb_view_note_init(struct pb_view *v, const struct fuse_buf *buf);
+
+/* ---- prune.c ---- */
+/* Read RLIMIT_NOFILE (after raising it): where pruning starts and stops. */
+void pb_prune_set_limits(void);
+/* A node descriptor was opened (a new node of v) / closed. */
+void pb_prune_node_opened(struct pb_view *v);
+void pb_prune_node_closed(void);
+/* v could not get a descriptor: shed nodes now. */
+void pb_prune_out_of_fds(struct pb_view *v);
+/* Stop and join v's pruner (before the session goes). */
+void pb_prune_stop(struct pb_view *v);
 
 /* ---- nodes.c ---- */
 struct pb_node *pb_node_of(struct pb_view *v, fuse_ino_t ino);

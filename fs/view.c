@@ -126,6 +126,8 @@ static void view_free(struct pb_view *v)
         free(v->mountpoint);
         free(v->mp_name);
         free(v->groups);
+        pthread_cond_destroy(&v->prune_cond);
+        pthread_mutex_destroy(&v->prune_lock);
         free(v);
 }
 
@@ -192,6 +194,7 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
         v->root.fd = -1;
         v->umask = read_umask();
         raise_fd_limit();
+        pb_prune_set_limits();
         v->proc_fd = pb_proc_fd_open();
         pthread_rwlockattr_t ra;
         pthread_rwlockattr_init(&ra);
@@ -206,6 +209,8 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
         pthread_mutex_init(&v->waiters_lock, NULL);
         pthread_cond_init(&v->waiters_cond, NULL);
         pthread_mutex_init(&v->fh_lock, NULL);
+        pthread_mutex_init(&v->prune_lock, NULL);
+        pthread_cond_init(&v->prune_cond, NULL);
         pthread_mutex_init(&v->root.lock, NULL);
         pthread_mutex_init(&v->root.write_lock, NULL);
         v->grants = pb_grants_ref(cfg->grants);
@@ -348,6 +353,8 @@ void pb_view_stop(struct pb_view *v)
         if (!v)
                 return;
         if (v->se) {
+                /* It notifies the kernel through the session: first. */
+                pb_prune_stop(v);
                 /* Lock waiters answer their requests and go (within 20 ms). */
                 atomic_store(&v->stopping, true);
                 pthread_mutex_lock(&v->waiters_lock);

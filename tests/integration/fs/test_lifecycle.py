@@ -6,22 +6,26 @@ import errno
 import json
 import os
 import signal
+import subprocess
 import textwrap
 import time
 
-from .conftest import as_user, home_spec, probe, read_line, spawn_probe
+from .conftest import as_user, demote_fn, home_spec, probe, read_line, spawn_probe
 
+# Creates up to N files in DIR, keeping each open if HOLD is "hold" (an open
+# file pins its node: the kernel cannot let go of it).
 CREATE_UNTIL_FAILURE = textwrap.dedent("""
     import json, os, sys
-    d, n = sys.argv[1], int(sys.argv[2])
-    made, err = [], None
+    d, n, hold = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "hold"
+    made, err, fds = [], None, []
     for i in range(n):
         name = f"f{i:04d}"
         try:
-            os.close(os.open(os.path.join(d, name), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            fd = os.open(os.path.join(d, name), os.O_CREAT | os.O_EXCL | os.O_WRONLY)
         except OSError as e:
             err = e.errno
             break
+        fds.append(fd) if hold else os.close(fd)
         made.append(name)
     print(json.dumps({"made": made, "errno": err}))
 """)
@@ -73,16 +77,17 @@ def test_fuse_fd_is_close_on_exec(views, home):
 
 def test_out_of_descriptors_is_a_clear_error_that_leaves_nothing_behind(views, home, test_user):
     """Every node the kernel keeps cached holds one of the daemon's
-    descriptors. When they run out, a create fails with ENFILE (not EMFILE,
-    which would name the app's own table), takes back what it made on the
-    host, and the daemon lives on: once the kernel forgets nodes, creates and
+    descriptors. When every one is pinned (the app holds its files open), a
+    create fails with ENFILE (not EMFILE, which would name the app's own
+    table) and takes back what it made on the host, and the daemon lives on:
+    once the files are closed, the view sheds their nodes and creates and
     listings work again."""
     v = views("home", home, home_spec(home), nofile=200)
     host = os.path.join(home, "Documents", "many")
     os.mkdir(host)
     os.chown(host, test_user.pw_uid, test_user.pw_gid)
-    r = as_user(test_user, ["/usr/bin/python3", "-c", CREATE_UNTIL_FAILURE,
-                            v.path("Documents", "many"), "1000"])
+    many = v.path("Documents", "many")
+    r = as_user(test_user, ["/usr/bin/python3", "-c", CREATE_UNTIL_FAILURE, many, "1000", "hold"])
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["errno"] == errno.ENFILE, out["errno"]
@@ -90,11 +95,9 @@ def test_out_of_descriptors_is_a_clear_error_that_leaves_nothing_behind(views, h
     # Nothing behind: the host holds exactly the files the app was told about.
     assert sorted(os.listdir(host)) == out["made"]
     assert v.proc.poll() is None
-    # The kernel forgets unused nodes (FORGET), which gives the descriptors
-    # back; the FORGETs are asynchronous, so the app retries for a while.
-    with open("/proc/sys/vm/drop_caches", "w") as f:
-        f.write("2\n")
-    many = v.path("Documents", "many")
+    # The app has exited: its nodes are idle now. The failed create asked the
+    # view to shed nodes; that is asynchronous (the kernel's FORGETs), so
+    # the next one is retried for a while.
     again = ["sh", "-c", f"touch {many}/late && ls -1 {many} | wc -l"]
     deadline = time.monotonic() + 20
     r = as_user(test_user, again)
@@ -102,3 +105,61 @@ def test_out_of_descriptors_is_a_clear_error_that_leaves_nothing_behind(views, h
         r = as_user(test_user, again)
     assert r.returncode == 0, r.stderr
     assert int(r.stdout) == len(out["made"]) + 1
+
+
+def test_a_tree_larger_than_the_descriptor_limit_works(views, home, test_user):
+    """Files created and closed leave idle nodes behind: the view asks the
+    kernel to drop cached names before its descriptors run out, so five
+    times more files than its RLIMIT_NOFILE are created, listed and read
+    back without an error."""
+    v = views("home", home, home_spec(home), nofile=200)
+    host = os.path.join(home, "Documents", "many")
+    os.mkdir(host)
+    os.chown(host, test_user.pw_uid, test_user.pw_gid)
+    many = v.path("Documents", "many")
+    r = as_user(test_user, ["/usr/bin/python3", "-c", CREATE_UNTIL_FAILURE, many, "1000", "close"])
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["errno"] is None and len(out["made"]) == 1000, (out["errno"], len(out["made"]))
+    r = as_user(test_user, ["sh", "-c", f"ls -1 {many} | wc -l && cat {many}/* | wc -c && "
+                            f"stat -c %s {many}/* | sort -u"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["1000", "0", "0"], r.stdout
+    assert sorted(os.listdir(host)) == out["made"]
+
+
+HOLD_CWD_AND_FILE = textwrap.dedent("""
+    import json, os, sys
+    os.chdir(sys.argv[1])
+    fd = os.open(sys.argv[2], os.O_RDONLY)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    print(json.dumps({"cwd": os.getcwd(), "fd": os.readlink(f"/proc/self/fd/{fd}"),
+                      "read": os.pread(fd, 100, 0).decode()}), flush=True)
+""")
+
+
+def test_shedding_nodes_spares_working_directories_and_open_files(views, home, test_user):
+    """The view drops only names of files nobody has open: a process whose
+    working directory and open file are in the view keeps both intact (a
+    dropped directory would make getcwd() fail, a dropped open file would
+    read "(deleted)" in /proc) while another one creates five times more
+    files than the view's descriptor limit."""
+    v = views("home", home, home_spec(home), nofile=200)
+    cwd, held = v.path("Documents", "deep"), v.path("Music", "a.txt")
+    p = subprocess.Popen(["/usr/bin/python3", "-c", HOLD_CWD_AND_FILE, cwd, held],
+                         preexec_fn=demote_fn(test_user), stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        assert read_line(p) == "ready"
+        os.mkdir(os.path.join(home, "Documents", "many"))
+        os.chown(os.path.join(home, "Documents", "many"), test_user.pw_uid, test_user.pw_gid)
+        r = as_user(test_user, ["/usr/bin/python3", "-c", CREATE_UNTIL_FAILURE,
+                                v.path("Documents", "many"), "1000", "close"])
+        assert json.loads(r.stdout)["errno"] is None, r.stdout
+        p.stdin.write("go\n")
+        p.stdin.flush()
+        assert json.loads(read_line(p)) == {"cwd": cwd, "fd": held, "read": "hello\n"}
+    finally:
+        p.kill()
+        p.wait()

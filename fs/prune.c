@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * Shedding nodes. Every node the kernel keeps cached holds one O_PATH
+ * descriptor (nodes.c), and the kernel keeps inodes until memory runs short:
+ * a walk over a big tree (find, tar, git status) would use up the broker's
+ * RLIMIT_NOFILE. So when the node descriptors of all views in the process
+ * pass half the limit, the view that grows asks the kernel to drop names it
+ * has cached (notify_inval_entry), from a thread of its own, until they are
+ * back under a quarter. It drops names of files nobody has open, never of
+ * directories (see idle()); the kernel then evicts their inodes and FORGETs
+ * them, and the view closes their descriptors. A dropped name costs one
+ * LOOKUP when it is used again. Running out anyway (every cached file open)
+ * kicks the pruner too: the failed request is answered ENFILE (ops.c), later
+ * ones find room.
+ *
+ * The pruner never holds a view lock while it talks to the kernel (an
+ * invalidation waits for the parent directory's lock, which a request in
+ * flight may hold until a worker answers it). A name it copied may belong
+ * to a node forgotten meanwhile, whose id the kernel no longer knows or a
+ * new node reuses: dropping a cached name is always safe, only a lookup is
+ * lost.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "log.h"
+#include "view-int.h"
+
+#define PRUNE_BATCH 4096 /* names dropped per round at most */
+
+static atomic_size_t node_fds;       /* open node descriptors, all views */
+static atomic_size_t high_water = 0; /* prune from here ... */
+static atomic_size_t low_water = 0;  /* ... down to here (0: not set) */
+
+void pb_prune_set_limits(void)
+{
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+                return;
+        /* The other half is for everything else: open files, each worker's
+         * epoll instance and splice pipe, the broker's sockets. */
+        atomic_store(&high_water, (size_t)rl.rlim_cur / 2);
+        atomic_store(&low_water, (size_t)rl.rlim_cur / 4);
+}
+
+static void kick(struct pb_view *v);
+
+void pb_prune_node_opened(struct pb_view *v)
+{
+        size_t n = atomic_fetch_add(&node_fds, 1) + 1;
+        size_t high = atomic_load(&high_water);
+        if (high && n > high)
+                kick(v);
+}
+
+void pb_prune_node_closed(void)
+{
+        atomic_fetch_sub(&node_fds, 1);
+}
+
+void pb_prune_out_of_fds(struct pb_view *v)
+{
+        kick(v);
+}
+
+struct victim {
+        fuse_ino_t parent;
+        char *name;
+};
+
+/* A name worth dropping: not a directory (the kernel would unhash it even
+ * if it is someone's cwd, and getcwd() would fail there), not open (an open
+ * file keeps its inode, and its /proc fd link would read "(deleted)"). */
+static bool idle(struct pb_node *n)
+{
+        return n->hint_name && !S_ISDIR(n->type) && atomic_load(&n->handles) == 0;
+}
+
+/* Up to max idle cached names of v, from the bucket after the last round's. */
+static size_t pick(struct pb_view *v, struct victim *out, size_t max)
+{
+        size_t k = 0;
+        pthread_mutex_lock(&v->nodes_lock);
+        size_t nb = v->nbuckets;
+        size_t i = v->prune_cursor % nb;
+        for (size_t seen = 0; seen < nb && k < max; seen++, i = (i + 1) % nb)
+                for (struct pb_node *n = v->buckets[i]; n && k < max; n = n->hnext) {
+                        if (!idle(n) || !(out[k].name = strdup(n->hint_name)))
+                                continue;
+                        out[k++].parent = n->hint_parent;
+                }
+        v->prune_cursor = i;
+        pthread_mutex_unlock(&v->nodes_lock);
+        return k;
+}
+
+static void prune_round(struct pb_view *v)
+{
+        size_t now = atomic_load(&node_fds), low = atomic_load(&low_water);
+        if (now <= low)
+                return;
+        size_t want = now - low < PRUNE_BATCH ? now - low : PRUNE_BATCH;
+        struct victim *vs = calloc(want, sizeof(*vs));
+        if (!vs)
+                return;
+        size_t k = pick(v, vs, want);
+        for (size_t i = 0; i < k; i++) {
+                fuse_lowlevel_notify_inval_entry(v->se, vs[i].parent, vs[i].name,
+                                                 strlen(vs[i].name));
+                free(vs[i].name);
+        }
+        free(vs);
+}
+
+static void *pruner_main(void *arg)
+{
+        struct pb_view *v = arg;
+        pthread_mutex_lock(&v->prune_lock);
+        while (!v->prune_stop) {
+                if (!v->prune_kicked) {
+                        pthread_cond_wait(&v->prune_cond, &v->prune_lock);
+                        continue;
+                }
+                v->prune_kicked = false;
+                pthread_mutex_unlock(&v->prune_lock);
+                prune_round(v);
+                pthread_mutex_lock(&v->prune_lock);
+        }
+        pthread_mutex_unlock(&v->prune_lock);
+        return NULL;
+}
+
+/* Wakes the view's pruner, started on first use (most views never need
+ * one). */
+static void kick(struct pb_view *v)
+{
+        pthread_mutex_lock(&v->prune_lock);
+        if (!v->prune_stop) {
+                v->prune_kicked = true;
+                if (!v->prune_started)
+                        v->prune_started =
+                            pthread_create(&v->prune_thread, NULL, pruner_main, v) == 0;
+                else
+                        pthread_cond_signal(&v->prune_cond);
+        }
+        pthread_mutex_unlock(&v->prune_lock);
+}
+
+void pb_prune_stop(struct pb_view *v)
+{
+        pthread_mutex_lock(&v->prune_lock);
+        v->prune_stop = true;
+        bool started = v->prune_started;
+        pthread_cond_signal(&v->prune_cond);
+        pthread_mutex_unlock(&v->prune_lock);
+        if (started)
+                pthread_join(v->prune_thread, NULL);
+}

@@ -70,12 +70,15 @@ struct victim {
         char *name;
 };
 
-/* A name worth dropping: not a directory (the kernel would unhash it even
- * if it is someone's cwd, and getcwd() would fail there), not open (an open
- * file keeps its inode, and its /proc fd link would read "(deleted)"). */
+/* A name worth dropping: a regular file or symlink (the kernel unhashes a
+ * dropped name even while it is used: a directory may be someone's cwd,
+ * whose getcwd() would then fail; a FIFO or socket may be open without us
+ * knowing), and not open through us (an open file keeps its inode anyway,
+ * and its /proc fd link would read "(deleted)"). */
 static bool idle(struct pb_node *n)
 {
-        return n->hint_name && !S_ISDIR(n->type) && atomic_load(&n->handles) == 0;
+        return n->hint_name && (S_ISREG(n->type) || S_ISLNK(n->type)) &&
+               atomic_load(&n->handles) == 0;
 }
 
 /* Up to max idle cached names of v, from the bucket after the last round's. */

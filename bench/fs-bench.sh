@@ -24,14 +24,7 @@ cd "$(dirname "$0")/.."
 BUILD=${1:-build}
 SIZE=${PB_BENCH_SIZE:-1G}
 NFILES=${PB_BENCH_FILES:-10000}
-USER_NAME=${PB_BENCH_USER:-pbtest}
-id "$USER_NAME" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$USER_NAME"
-U=$(id -u "$USER_NAME")
-G=$(id -g "$USER_NAME")
-AS=(setpriv --reuid="$U" --regid="$G" --clear-groups)
-[[ "$BUILD" == /* ]] || BUILD=$PWD/$BUILD
-HARNESS=$BUILD/fs/pb-view-harness
-[ -x "$HARNESS" ] || { echo "build first: $HARNESS missing" >&2; exit 1; }
+. bench/view-env.sh
 
 # Every daemon here (the view, passthrough_ll) holds a descriptor per cached
 # inode: give all of them the limit a file server gets as a service

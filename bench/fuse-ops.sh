@@ -21,14 +21,7 @@ cd "$(dirname "$0")/.."
 BUILD=${1:?usage: bench/fuse-ops.sh BUILD_DIR WORKLOAD [PREPARE]}
 WORK=${2:?usage: bench/fuse-ops.sh BUILD_DIR WORKLOAD [PREPARE]}
 PREP=${3:-}
-USER_NAME=${PB_BENCH_USER:-pbtest}
-id "$USER_NAME" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh "$USER_NAME"
-U=$(id -u "$USER_NAME")
-G=$(id -g "$USER_NAME")
-AS=(setpriv --reuid="$U" --regid="$G" --clear-groups)
-[[ "$BUILD" == /* ]] || BUILD=$PWD/$BUILD
-HARNESS=$BUILD/fs/pb-view-harness
-[ -x "$HARNESS" ] || { echo "build first: $HARNESS missing" >&2; exit 1; }
+. bench/view-env.sh
 TR=/sys/kernel/tracing
 [ -d "$TR/events/fuse" ] || { echo "no fuse tracepoints in $TR (Linux >= 6.14, tracefs)" >&2; exit 1; }
 

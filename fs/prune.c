@@ -24,40 +24,93 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "log.h"
 #include "view-int.h"
 
 #define PRUNE_BATCH 4096 /* names dropped per round at most */
 
-static atomic_size_t node_fds;       /* open node descriptors, all views */
-static atomic_size_t high_water = 0; /* prune from here ... */
-static atomic_size_t low_water = 0;  /* ... down to here (0: not set) */
+#define BRAKE_NS 10000000L /* the longest a new node waits for room */
+
+static atomic_size_t node_fds;        /* open node descriptors, all views */
+static atomic_size_t high_water = 0;  /* prune from here ... */
+static atomic_size_t low_water = 0;   /* ... down to here (0: not set) */
+static atomic_size_t brake_water = 0; /* above this, a new node waits for room */
+
+/* Where a new node waits for the pruner to make room (CLOCK_MONOTONIC). */
+static pthread_once_t room_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t room_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t room_cond;
+static atomic_uint room_waiters;
+
+static void room_init(void)
+{
+        pthread_condattr_t a;
+        pthread_condattr_init(&a);
+        pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+        pthread_cond_init(&room_cond, &a);
+        pthread_condattr_destroy(&a);
+}
 
 void pb_prune_set_limits(void)
 {
         struct rlimit rl;
+        pthread_once(&room_once, room_init);
         if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
                 return;
         /* The other half is for everything else: open files, each worker's
          * epoll instance and splice pipe, the broker's sockets. */
         atomic_store(&high_water, (size_t)rl.rlim_cur / 2);
         atomic_store(&low_water, (size_t)rl.rlim_cur / 4);
+        atomic_store(&brake_water, (size_t)rl.rlim_cur / 8 * 5);
 }
 
 static void kick(struct pb_view *v);
 
+/* Past the brake, an app that makes nodes faster than the pruner sheds them
+ * (a busy machine starves the pruner) is slowed down: the new node's request
+ * waits, at most 10 ms, for the count to fall back. Not longer: the pruner
+ * may itself be waiting for this request to end (the kernel holds the
+ * directory's lock through a CREATE, and dropping a name in it needs that
+ * lock). */
+static void wait_for_room(size_t brake)
+{
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += BRAKE_NS;
+        if (until.tv_nsec >= 1000000000L) {
+                until.tv_sec++;
+                until.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&room_lock);
+        atomic_fetch_add(&room_waiters, 1);
+        while (atomic_load(&node_fds) > brake &&
+               pthread_cond_timedwait(&room_cond, &room_lock, &until) == 0)
+                ;
+        atomic_fetch_sub(&room_waiters, 1);
+        pthread_mutex_unlock(&room_lock);
+}
+
 void pb_prune_node_opened(struct pb_view *v)
 {
         size_t n = atomic_fetch_add(&node_fds, 1) + 1;
-        size_t high = atomic_load(&high_water);
-        if (high && n > high)
-                kick(v);
+        size_t high = atomic_load(&high_water), brake = atomic_load(&brake_water);
+        if (!high || n <= high)
+                return;
+        kick(v);
+        if (n > brake)
+                wait_for_room(brake);
 }
 
 void pb_prune_node_closed(void)
 {
-        atomic_fetch_sub(&node_fds, 1);
+        size_t n = atomic_fetch_sub(&node_fds, 1) - 1;
+        if (atomic_load(&room_waiters) && n <= atomic_load(&brake_water)) {
+                pthread_mutex_lock(&room_lock);
+                pthread_cond_broadcast(&room_cond);
+                pthread_mutex_unlock(&room_lock);
+        }
 }
 
 void pb_prune_out_of_fds(struct pb_view *v)

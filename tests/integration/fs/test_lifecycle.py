@@ -75,6 +75,14 @@ def test_fuse_fd_is_close_on_exec(views, home):
         assert flags & 0o2000000, "O_CLOEXEC"
 
 
+def many_dir(v, home, user):
+    """An empty Documents/many of the user's: (host path, path in view v)."""
+    host = os.path.join(home, "Documents", "many")
+    os.mkdir(host)
+    os.chown(host, user.pw_uid, user.pw_gid)
+    return host, v.path("Documents", "many")
+
+
 def test_out_of_descriptors_is_a_clear_error_that_leaves_nothing_behind(views, home, test_user):
     """Every node the kernel keeps cached holds one of the daemon's
     descriptors. When every one is pinned (the app holds its files open), a
@@ -82,11 +90,8 @@ def test_out_of_descriptors_is_a_clear_error_that_leaves_nothing_behind(views, h
     table) and takes back what it made on the host, and the daemon lives on:
     once the files are closed, the view sheds their nodes and creates and
     listings work again."""
-    v = views("home", home, home_spec(home), nofile=200)
-    host = os.path.join(home, "Documents", "many")
-    os.mkdir(host)
-    os.chown(host, test_user.pw_uid, test_user.pw_gid)
-    many = v.path("Documents", "many")
+    v = views("home", home, home_spec(home), nofile=400)
+    host, many = many_dir(v, home, test_user)
     r = as_user(test_user, ["/usr/bin/python3", "-c", CREATE_UNTIL_FAILURE, many, "1000", "hold"])
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
@@ -112,19 +117,16 @@ def test_a_tree_larger_than_the_descriptor_limit_works(views, home, test_user):
     kernel to drop cached names before its descriptors run out, so five
     times more files than its RLIMIT_NOFILE are created, listed and read
     back without an error."""
-    v = views("home", home, home_spec(home), nofile=200)
-    host = os.path.join(home, "Documents", "many")
-    os.mkdir(host)
-    os.chown(host, test_user.pw_uid, test_user.pw_gid)
-    many = v.path("Documents", "many")
-    r = as_user(test_user, ["/usr/bin/python3", "-c", CREATE_UNTIL_FAILURE, many, "1000", "close"])
+    v = views("home", home, home_spec(home), nofile=400)
+    host, many = many_dir(v, home, test_user)
+    r = as_user(test_user, ["/usr/bin/python3", "-c", CREATE_UNTIL_FAILURE, many, "2000", "close"])
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["errno"] is None and len(out["made"]) == 1000, (out["errno"], len(out["made"]))
+    assert out["errno"] is None and len(out["made"]) == 2000, (out["errno"], len(out["made"]))
     r = as_user(test_user, ["sh", "-c", f"ls -1 {many} | wc -l && cat {many}/* | wc -c && "
                             f"stat -c %s {many}/* | sort -u"])
     assert r.returncode == 0, r.stderr
-    assert r.stdout.split() == ["1000", "0", "0"], r.stdout
+    assert r.stdout.split() == ["2000", "0", "0"], r.stdout
     assert sorted(os.listdir(host)) == out["made"]
 
 
@@ -145,17 +147,16 @@ def test_shedding_nodes_spares_working_directories_and_open_files(views, home, t
     dropped directory would make getcwd() fail, a dropped open file would
     read "(deleted)" in /proc) while another one creates five times more
     files than the view's descriptor limit."""
-    v = views("home", home, home_spec(home), nofile=200)
+    v = views("home", home, home_spec(home), nofile=400)
     cwd, held = v.path("Documents", "deep"), v.path("Music", "a.txt")
     p = subprocess.Popen(["/usr/bin/python3", "-c", HOLD_CWD_AND_FILE, cwd, held],
                          preexec_fn=demote_fn(test_user), stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, text=True)
     try:
         assert read_line(p) == "ready"
-        os.mkdir(os.path.join(home, "Documents", "many"))
-        os.chown(os.path.join(home, "Documents", "many"), test_user.pw_uid, test_user.pw_gid)
-        r = as_user(test_user, ["/usr/bin/python3", "-c", CREATE_UNTIL_FAILURE,
-                                v.path("Documents", "many"), "1000", "close"])
+        _, many = many_dir(v, home, test_user)
+        r = as_user(test_user, ["/usr/bin/python3", "-c", CREATE_UNTIL_FAILURE, many, "2000",
+                                "close"])
         assert json.loads(r.stdout)["errno"] is None, r.stdout
         p.stdin.write("go\n")
         p.stdin.flush()

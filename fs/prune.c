@@ -26,7 +26,6 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "log.h"
 #include "view-int.h"
 
 #define PRUNE_BATCH 4096 /* names dropped per round at most */

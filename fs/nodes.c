@@ -123,7 +123,7 @@ struct pb_node *pb_node_lookup(struct pb_view *v, int fd, const struct stat *st,
         v->buckets[k] = n;
         v->count++;
         pthread_mutex_unlock(&v->nodes_lock);
-        pb_prune_node_opened(v);
+        pb_prune_node_opened(v, fd);
         return n;
 }
 

@@ -3,10 +3,10 @@
  * Shedding nodes. Every node the kernel keeps cached holds one O_PATH
  * descriptor (nodes.c), and the kernel keeps inodes until memory runs short:
  * a walk over a big tree (find, tar, git status) would use up the broker's
- * RLIMIT_NOFILE. So when the node descriptors of all views in the process
- * pass half the limit, the view that grows asks the kernel to drop names it
- * has cached (notify_inval_entry), from a thread of its own, until they are
- * back under a quarter. It drops names of files nobody has open, never of
+ * RLIMIT_NOFILE. So when the process's descriptors pass 5/8 of the limit,
+ * the view that grows asks the kernel to drop names it has cached
+ * (notify_inval_entry), from a thread of its own, enough to be back at half.
+ * It drops names of files nobody has open, never of
  * directories (see idle()); the kernel then evicts their inodes and FORGETs
  * them, and the view closes their descriptors. A dropped name costs one
  * LOOKUP when it is used again. Running out anyway (every cached file open)
@@ -28,20 +28,15 @@
 
 #include "view-int.h"
 
-#define PRUNE_BATCH 4096 /* names dropped per round at most */
+#define PRUNE_BATCH 4096      /* names dropped per round at most */
+#define BRAKE_NS    10000000L /* the longest a new node waits for room */
 
-#define BRAKE_NS 10000000L /* the longest a new node waits for room */
-
-static atomic_size_t node_fds;        /* open node descriptors, all views */
-static atomic_size_t high_water = 0;  /* prune from here ... */
-static atomic_size_t low_water = 0;   /* ... down to here (0: not set) */
-static atomic_size_t brake_water = 0; /* above this, a new node waits for room */
-
-/* Where a new node waits for the pruner to make room (CLOCK_MONOTONIC). */
+static atomic_size_t fd_limit;   /* RLIMIT_NOFILE (0: unknown, never prune) */
+static atomic_ulong closes;      /* node descriptors closed so far */
+static atomic_uint room_waiters; /* requests waiting for a close */
 static pthread_once_t room_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t room_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t room_cond;
-static atomic_uint room_waiters;
+static pthread_cond_t room_cond; /* a node descriptor was closed (CLOCK_MONOTONIC) */
 
 static void room_init(void)
 {
@@ -56,24 +51,19 @@ void pb_prune_set_limits(void)
 {
         struct rlimit rl;
         pthread_once(&room_once, room_init);
-        if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
-                return;
-        /* The other half is for everything else: open files, each worker's
-         * epoll instance and splice pipe, the broker's sockets. */
-        atomic_store(&high_water, (size_t)rl.rlim_cur / 2);
-        atomic_store(&low_water, (size_t)rl.rlim_cur / 4);
-        atomic_store(&brake_water, (size_t)rl.rlim_cur / 8 * 5);
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+                atomic_store(&fd_limit, (size_t)rl.rlim_cur);
 }
 
-static void kick(struct pb_view *v);
+static void kick(struct pb_view *v, size_t want);
 
 /* Past the brake, an app that makes nodes faster than the pruner sheds them
- * (a busy machine starves the pruner) is slowed down: the new node's request
- * waits, at most 10 ms, for the count to fall back. Not longer: the pruner
- * may itself be waiting for this request to end (the kernel holds the
- * directory's lock through a CREATE, and dropping a name in it needs that
- * lock). */
-static void wait_for_room(size_t brake)
+ * (a busy machine starves the pruner) is slowed down to the pace at which
+ * descriptors are closed: the new node's request waits for the next close,
+ * at most 10 ms. Not longer: the pruner may itself be waiting for this
+ * request to end (the kernel holds the directory's lock through a CREATE,
+ * and dropping a name in it needs that lock). */
+static void wait_for_room(void)
 {
         struct timespec until;
         clock_gettime(CLOCK_MONOTONIC, &until);
@@ -84,28 +74,33 @@ static void wait_for_room(size_t brake)
         }
         pthread_mutex_lock(&room_lock);
         atomic_fetch_add(&room_waiters, 1);
-        while (atomic_load(&node_fds) > brake &&
+        unsigned long seen = atomic_load(&closes);
+        while (atomic_load(&closes) == seen &&
                pthread_cond_timedwait(&room_cond, &room_lock, &until) == 0)
                 ;
         atomic_fetch_sub(&room_waiters, 1);
         pthread_mutex_unlock(&room_lock);
 }
 
-void pb_prune_node_opened(struct pb_view *v)
+/* The pressure is read off the new descriptor's number: the kernel hands out
+ * the lowest free one, so at least fd descriptors are open in the process
+ * (nodes, open files, every worker's epoll instance and splice pipe, the
+ * broker's sockets: all of them count against the same limit). From 5/8 of
+ * the limit the view drops names down to 1/2; from 3/4 it also brakes. */
+void pb_prune_node_opened(struct pb_view *v, int fd)
 {
-        size_t n = atomic_fetch_add(&node_fds, 1) + 1;
-        size_t high = atomic_load(&high_water), brake = atomic_load(&brake_water);
-        if (!high || n <= high)
+        size_t lim = atomic_load(&fd_limit), at = fd < 0 ? 0 : (size_t)fd;
+        if (!lim || at < lim / 8 * 5)
                 return;
-        kick(v);
-        if (n > brake)
-                wait_for_room(brake);
+        kick(v, at - lim / 2);
+        if (at >= lim / 4 * 3)
+                wait_for_room();
 }
 
 void pb_prune_node_closed(void)
 {
-        size_t n = atomic_fetch_sub(&node_fds, 1) - 1;
-        if (atomic_load(&room_waiters) && n <= atomic_load(&brake_water)) {
+        atomic_fetch_add(&closes, 1);
+        if (atomic_load(&room_waiters)) {
                 pthread_mutex_lock(&room_lock);
                 pthread_cond_broadcast(&room_cond);
                 pthread_mutex_unlock(&room_lock);
@@ -114,7 +109,8 @@ void pb_prune_node_closed(void)
 
 void pb_prune_out_of_fds(struct pb_view *v)
 {
-        kick(v);
+        size_t lim = atomic_load(&fd_limit);
+        kick(v, lim / 2);
 }
 
 struct victim {
@@ -151,12 +147,12 @@ static size_t pick(struct pb_view *v, struct victim *out, size_t max)
         return k;
 }
 
-static void prune_round(struct pb_view *v)
+static void prune_round(struct pb_view *v, size_t want)
 {
-        size_t now = atomic_load(&node_fds), low = atomic_load(&low_water);
-        if (now <= low)
+        if (want == 0)
                 return;
-        size_t want = now - low < PRUNE_BATCH ? now - low : PRUNE_BATCH;
+        if (want > PRUNE_BATCH)
+                want = PRUNE_BATCH;
         struct victim *vs = calloc(want, sizeof(*vs));
         if (!vs)
                 return;
@@ -179,21 +175,25 @@ static void *pruner_main(void *arg)
                         continue;
                 }
                 v->prune_kicked = false;
+                size_t want = v->prune_want;
+                v->prune_want = 0;
                 pthread_mutex_unlock(&v->prune_lock);
-                prune_round(v);
+                prune_round(v, want);
                 pthread_mutex_lock(&v->prune_lock);
         }
         pthread_mutex_unlock(&v->prune_lock);
         return NULL;
 }
 
-/* Wakes the view's pruner, started on first use (most views never need
- * one). */
-static void kick(struct pb_view *v)
+/* Asks the view's pruner to drop want names, started on first use (most
+ * views never need one). */
+static void kick(struct pb_view *v, size_t want)
 {
         pthread_mutex_lock(&v->prune_lock);
         if (!v->prune_stop) {
                 v->prune_kicked = true;
+                if (want > v->prune_want)
+                        v->prune_want = want;
                 if (!v->prune_started)
                         v->prune_started =
                             pthread_create(&v->prune_thread, NULL, pruner_main, v) == 0;

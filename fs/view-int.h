@@ -84,6 +84,7 @@ struct pb_view {
         pthread_cond_t prune_cond;
         pthread_t prune_thread;
         bool prune_started, prune_stop, prune_kicked;
+        size_t prune_want;   /* under prune_lock: names the next round drops */
         size_t prune_cursor; /* under nodes_lock: the bucket the next round starts at */
 
         pthread_mutex_t nodes_lock;
@@ -126,8 +127,8 @@ void pb_view_note_init(struct pb_view *v, const struct fuse_buf *buf);
 /* ---- prune.c ---- */
 /* Read RLIMIT_NOFILE (after raising it): where pruning starts and stops. */
 void pb_prune_set_limits(void);
-/* A node descriptor was opened (a new node of v) / closed. */
-void pb_prune_node_opened(struct pb_view *v);
+/* A node descriptor fd was opened (a new node of v) / one was closed. */
+void pb_prune_node_opened(struct pb_view *v, int fd);
 void pb_prune_node_closed(void);
 /* v could not get a descriptor: shed nodes now. */
 void pb_prune_out_of_fds(struct pb_view *v);

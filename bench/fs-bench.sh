@@ -28,8 +28,10 @@ NFILES=${PB_BENCH_FILES:-10000}
 
 # Every daemon here (the view, passthrough_ll) holds a descriptor per cached
 # inode: give all of them the limit a file server gets as a service
-# (LimitNOFILE), not whatever this shell had (20,000 on some machines, where
-# the view would start shedding cached names halfway through the stat rows).
+# (LimitNOFILE), not whatever this shell had (20,000 on some machines: the
+# view sheds cached names from 5/8 of its limit, fs/prune.c). Root cannot
+# raise it everywhere (no CAP_SYS_RESOURCE in some containers): then the
+# shell's limit stays.
 ulimit -n "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || true
 
 S=$(mktemp -d /var/tmp/pb-fsbench-XXXXXX)

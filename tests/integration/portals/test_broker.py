@@ -365,31 +365,39 @@ def test_x11_disconnect_cuts_a_direct_client_that_used_a_copied_user_cookie(
         os.unlink(copy)
 
 
-CAP_PROBE = r'''
-import socket, time
+# In-sandbox helpers of the probes below: x() connects to the display,
+# again() reports whether a connect succeeds once the broker has forgotten
+# closed sockets (it does so at most every 100 ms).
+X_CONNECT = r'''
+import os, socket, time
+def x():
+    s = socket.socket(socket.AF_UNIX)
+    s.connect("/tmp/.X11-unix/X0")
+    return s
+def again():
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            x()
+            print("again ok")
+            return
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                print("again refused")
+                return
+            time.sleep(0.02)
+'''
+CAP_PROBE = X_CONNECT + r'''
 socks, refused = [], 0
 for i in range(40):
-    s = socket.socket(socket.AF_UNIX)
     try:
-        s.connect("/tmp/.X11-unix/X0")
-        socks.append(s)
+        socks.append(x())
     except ConnectionRefusedError:
         refused += 1
 print("held", len(socks), "refused", refused)
 for s in socks[:10]:
     s.close()
-deadline = time.monotonic() + 10
-while True:  # the broker forgets closed sockets at most every 100 ms
-    s = socket.socket(socket.AF_UNIX)
-    try:
-        s.connect("/tmp/.X11-unix/X0")
-        print("again ok")
-        break
-    except ConnectionRefusedError:
-        if time.monotonic() > deadline:
-            print("again refused")
-            break
-        time.sleep(0.02)
+again()
 '''
 
 
@@ -457,12 +465,7 @@ def test_x11_loss_revokes_the_cookie_of_a_sandbox_in_the_host_network_namespace(
         p.stdout.close()
 
 
-FORK_PROBE = r'''
-import os, socket, time
-def x():
-    s = socket.socket(socket.AF_UNIX)
-    s.connect("/tmp/.X11-unix/X0")
-    return s
+FORK_PROBE = X_CONNECT + r'''
 shared = [x() for _ in range(20)]
 r, w = os.pipe()
 child = os.fork()
@@ -478,17 +481,7 @@ except ConnectionRefusedError:
     print("33rd refused")
 for s in more:
     s.close()
-deadline = time.monotonic() + 10
-while True:  # the broker forgets closed sockets at most every 100 ms
-    try:
-        x()
-        print("again ok")
-        break
-    except ConnectionRefusedError:
-        if time.monotonic() > deadline:
-            print("again refused")
-            break
-        time.sleep(0.02)
+again()
 os.close(w)
 os.waitpid(child, 0)
 '''

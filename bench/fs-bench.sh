@@ -15,7 +15,13 @@
 #      PB_BENCH_BASE (another build directory: its harness is mounted as the
 #        extra target "base", e.g. a build of main, for an A/B in one run),
 #      PB_BENCH_FRESH_FS=1 (each target on a fresh ext4 loop image of its own,
-#        see mk_src below).
+#        see mk_src below),
+#      PB_BENCH_URING (default 1: the view takes its requests through FUSE
+#        over io_uring, fs/ring.c, where the kernel has it; 0: /dev/fuse; the
+#        fuse module's enable_uring is set for the mount and put back after),
+#      PB_BENCH_BASE_URING (the same for the "base" target; default: as the
+#        view, so PB_BENCH_BASE=build PB_BENCH_BASE_URING=0 compares the two
+#        transports of one build in one run).
 # The fio rows also print each daemon's CPU time per GiB moved (user+system
 # of the FUSE daemon's process, load-independent enough for A/B).
 # It drops the page cache for the "cold" rows (global, but harmless).
@@ -37,8 +43,15 @@ ulimit -n "$(cat /proc/sys/fs/nr_open)" 2>/dev/null || true
 S=$(mktemp -d /var/tmp/pb-fsbench-XXXXXX)
 chmod 755 "$S"
 PIDS=()
+URING_PARAM=/sys/module/fuse/parameters/enable_uring
+URING_BEFORE=$(cat "$URING_PARAM" 2>/dev/null || true)
+set_uring() { # set_uring 0|1: what the next mount is offered
+	[ -w "$URING_PARAM" ] || return 0
+	if [ "$1" = 1 ]; then echo Y >"$URING_PARAM"; else echo N >"$URING_PARAM"; fi
+}
 cleanup() {
 	set +e
+	[ -n "$URING_BEFORE" ] && echo "$URING_BEFORE" >"$URING_PARAM"
 	[ -n "${HCTL:-}" ] && echo quit >&"${HCTL[1]}"
 	for m in "$S"/mnt-*; do umount -l "$m" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -107,6 +120,7 @@ cat > "$S/revoke.json" <<J
 {"snap":"bench","generation":2,"endpoints":[{"name":"home","interface":"home","connected":false}],
  "paths":[{"pattern":"$S/src-view","access":"rw","recursive":true,"endpoint":"home"}]}
 J
+set_uring "${PB_BENCH_URING:-1}"
 coproc HCTL { exec "$HARNESS" --kind home --root "$S/src-view" --mount "$S/mnt-view" \
 	--uid "$U" --gid "$G" --spec "$S/grant.json"; }
 HPID=$HCTL_PID
@@ -116,13 +130,19 @@ if [ -n "${PB_BENCH_BASE:-}" ]; then
 	# Its stdin stays open (EOF makes a harness quit) until this script exits.
 	mkfifo "$S/base.in"
 	exec {BASE_W}<>"$S/base.in"
+	read -r line <&"${HCTL[0]}" # the view's INIT is answered: its transport is set
+	HCTL_READY=$line
+	set_uring "${PB_BENCH_BASE_URING:-${PB_BENCH_URING:-1}}"
 	"$PB_BENCH_BASE/fs/pb-view-harness" --kind home --root "$S/src-base" --mount "$S/mnt-base" \
 		--uid "$U" --gid "$G" --spec "$S/grant-base.json" <"$S/base.in" >/dev/null &
 	BASE_PID=$!
 	PIDS+=($!)
 fi
-read -r line <&"${HCTL[0]}"
+[ -n "${HCTL_READY:-}" ] && line=$HCTL_READY || read -r line <&"${HCTL[0]}"
 [ "$line" = ready ] || { echo "harness failed" >&2; exit 1; }
+echo transport >&"${HCTL[1]}"
+read -r transport _ <&"${HCTL[0]}"
+echo "== the view takes its requests through: $transport"
 "$S/passthrough_ll" -f -o source="$S/src-pll",allow_other "$S/mnt-pll" &
 PLL_PID=$!
 PIDS+=($!)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The view's /dev/fuse I/O: libfuse's own read, writev and splice calls,
- * plus one INIT flag that libfuse 3.14 (Debian bookworm) cannot ask for.
+ * plus two INIT flags that libfuse 3.14 (Debian bookworm) cannot ask for,
+ * and the way back of answers to requests that came through io_uring
+ * (FUSE_OVER_IO_URING, ring.c): libfuse writes every answer here.
  *
  * FUSE_HANDLE_KILLPRIV_V2 (protocol 7.33, Linux 5.12) says the daemon
  * removes set-user-ID, set-group-ID and file capabilities when a file is
@@ -18,25 +20,45 @@
  * does not ask for the flag (the kernel then keeps doing it itself).
  *
  * How: the INIT request is read into memory (libfuse never splices before
- * INIT); answer_init (view.c) notes whether the kernel offered the flag, and
- * the writev below adds it to the INIT reply, the only reply sent while that
- * note is set.
+ * INIT); answer_init (view.c) notes whether the kernel offered the flags, and
+ * the writev below adds them to the INIT reply, the only reply sent while
+ * that note is set. FUSE_OVER_IO_URING is accepted only when the view has
+ * its io_uring queues ready (pb_ring_prepare).
  */
 #include <linux/fuse.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/uio.h>
 
+#include "ring.h"
 #include "view-int.h"
+
+/* The INIT reply, the only reply sent while a note is set: adds the flags. */
+static void add_init_flags(struct pb_view *v, struct iovec *iov, int count)
+{
+        if (count >= 2 && iov[1].iov_len >= offsetof(struct fuse_init_out, flags) + 4) {
+                struct fuse_init_out *out = iov[1].iov_base;
+                out->flags |= v->init_flags_add;
+                if (v->init_flags2_add &&
+                    iov[1].iov_len >= offsetof(struct fuse_init_out, flags2) + 4) {
+                        out->flags |= FUSE_INIT_EXT;
+                        out->flags2 |= v->init_flags2_add;
+                        v->ring_accepted = true;
+                }
+        }
+        v->init_flags_add = 0;
+        v->init_flags2_add = 0;
+}
 
 static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
 {
         struct pb_view *v = userdata;
-        uint32_t add = v->init_flags_add;
-        if (add && count >= 2 && iov[1].iov_len >= offsetof(struct fuse_init_out, flags) + 4) {
-                struct fuse_init_out *out = iov[1].iov_base;
-                out->flags |= add;
-                v->init_flags_add = 0;
+        if (v->init_flags_add || v->init_flags2_add)
+                add_init_flags(v, iov, count);
+        if (v->ring) {
+                ssize_t n = pb_ring_reply(v->ring, iov, count);
+                if (n != -ENOENT)
+                        return n;
         }
         return writev(fd, iov, count);
 }
@@ -70,11 +92,17 @@ void pb_view_note_init(struct pb_view *v, const struct fuse_buf *buf)
 {
         const struct fuse_in_header *in = buf->mem;
         v->init_flags_add = 0;
-        if (v->uid == 0 || (buf->flags & FUSE_BUF_IS_FD) ||
+        v->init_flags2_add = 0;
+        if ((buf->flags & FUSE_BUF_IS_FD) ||
             buf->size < sizeof(*in) + offsetof(struct fuse_init_in, flags) + 4 ||
             in->opcode != FUSE_INIT)
                 return;
         const struct fuse_init_in *arg = (const void *)(in + 1);
-        if (arg->major == 7 && arg->minor >= 33)
+        if (arg->major != 7)
+                return;
+        if (v->uid != 0 && arg->minor >= 33)
                 v->init_flags_add = arg->flags & FUSE_HANDLE_KILLPRIV_V2;
+        if (v->ring && (arg->flags & FUSE_INIT_EXT) &&
+            buf->size >= sizeof(*in) + offsetof(struct fuse_init_in, flags2) + 4)
+                v->init_flags2_add = arg->flags2 & PB_RING_INIT_FLAG2;
 }

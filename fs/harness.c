@@ -3,6 +3,8 @@
  * pb-view-harness: mount one view from a JSON rule spec, then on stdin
  *   publish SPEC.json  -> "ok <publish ns> <nodes invalidated> <rc> <CLOCK_MONOTONIC ns at
  *                          return> <ns spent deciding which nodes lost access>"
+ *   transport -> "io_uring N" (N requests served through it so far) or
+ *                "device 0" (every request came through /dev/fuse)
  *   quit (or EOF, or SIGTERM/SIGINT) -> unmount and exit
  * so integration tests drive real revocation without the broker. Denials are
  * appended to --audit FILE as "snap\tpath\top\twould-grant" lines.
@@ -223,6 +225,12 @@ int main(int argc, char **argv)
                                (unsigned long long)ts.tv_sec * 1000000000ull +
                                    (unsigned long long)ts.tv_nsec,
                                (unsigned long long)st.check_ns);
+                        fflush(stdout);
+                } else if (strcmp(line, "transport") == 0) {
+                        uint64_t served;
+                        bool ring = pb_view_ring_served(v, &served);
+                        printf("%s %llu\n", ring ? "io_uring" : "device",
+                               (unsigned long long)served);
                         fflush(stdout);
                 } else if (strcmp(line, "quit") == 0) {
                         break;

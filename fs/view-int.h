@@ -113,6 +113,9 @@ struct pb_view {
         pthread_mutex_t fh_lock;
         struct pb_fh *fhs;               /* open file handles */
         struct pb_fuse_workers *workers; /* workers.c */
+        struct pb_ring *ring;            /* ring.c; NULL: requests come through /dev/fuse */
+        uint32_t init_flags2_add;        /* like init_flags_add, for flags2 */
+        bool ring_accepted;              /* the INIT reply said io_uring */
         pthread_mutex_t publish_lock;    /* one publish at a time */
         pthread_mutex_t stats_lock;
         struct pb_view_publish_stats stats;

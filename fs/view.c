@@ -37,6 +37,7 @@
 
 #include "log.h"
 #include "pb-util.h"
+#include "ring.h"
 #include "view-int.h"
 #include "workers.h"
 
@@ -148,6 +149,23 @@ static int answer_init(struct pb_view *v)
         if (n <= 0)
                 return n < 0 ? n : -ENOTCONN;
         return fuse_session_exited(v->se) ? -EPROTO : 0;
+}
+
+/* After INIT: the io_uring queues register, or the view goes on with
+ * /dev/fuse alone (the kernel falls back when a registration fails). */
+static void start_ring(struct pb_view *v)
+{
+        if (!v->ring)
+                return;
+        if (v->ring_accepted && pb_ring_go(v->ring) == 0) {
+                pb_debug("fs: %s is served through io_uring", v->mountpoint);
+                return;
+        }
+        if (v->ring_accepted)
+                pb_warn("fs: io_uring queues of %s not registered: served through /dev/fuse",
+                        v->mountpoint);
+        pb_ring_stop(v->ring);
+        v->ring = NULL;
 }
 
 static int record_mountpoint(struct pb_view *v, struct pb_error *err)
@@ -290,12 +308,15 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
          * mount is live. (Not by stat()ing the mount from this thread: that
          * blocks one broker thread on another's answer, which deadlocks under
          * valgrind, whose big lock a stat() does not release.) */
+        if (v->kind != PB_VIEW_STATUS && v->kind != PB_VIEW_DEV)
+                v->ring = pb_ring_prepare(v);
         if ((r = answer_init(v)) < 0) {
                 pb_error_set(err, -r, "the view on %s does not answer: %s", v->mountpoint,
                              strerror(-r));
                 fuse_session_unmount(v->se);
                 goto fail;
         }
+        start_ring(v);
         /* Up to 16 workers; some stay idle: a thread that exits and is
          * re-created costs more than the request it serves (and re-does the
          * credential switch), but a broker serves seven views per
@@ -317,6 +338,8 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
         *out = v;
         return 0;
 fail:
+        pb_ring_stop(v->ring);
+        v->ring = NULL;
         if (v->se)
                 fuse_session_destroy(v->se);
         view_free(v);
@@ -365,6 +388,8 @@ void pb_view_stop(struct pb_view *v)
                 /* Before the unmount closes the device the workers read. */
                 pb_fuse_workers_stop(v->workers);
                 v->workers = NULL;
+                pb_ring_stop(v->ring);
+                v->ring = NULL;
                 fuse_session_unmount(v->se);
                 if (v->conn_dev)
                         abort_connection(v);
@@ -376,6 +401,12 @@ void pb_view_stop(struct pb_view *v)
 const char *pb_view_mountpoint(const struct pb_view *v)
 {
         return v->mountpoint;
+}
+
+bool pb_view_ring_served(const struct pb_view *v, uint64_t *served)
+{
+        *served = pb_ring_served(v->ring);
+        return v->ring != NULL;
 }
 
 void pb_view_last_publish_stats(struct pb_view *v, struct pb_view_publish_stats *out)

@@ -100,3 +100,6 @@ struct pb_view_publish_stats {
         uint64_t check_ns; /* of which: deciding which nodes lost access */
 };
 void pb_view_last_publish_stats(struct pb_view *v, struct pb_view_publish_stats *out);
+/* Whether the view takes requests through io_uring (fs/ring.c), and how many
+ * it served that way. */
+bool pb_view_ring_served(const struct pb_view *v, uint64_t *served);

@@ -10,7 +10,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential meson ninja-build pkg-config clang clang-format clang-tidy cppcheck \
 	libclang-rt-14-dev valgrind \
-	libfuse3-dev fuse3 libseccomp-dev libjson-c-dev libcap-ng-dev libyaml-dev libmicrohttpd-dev \
+	libfuse3-dev fuse3 liburing-dev libseccomp-dev libjson-c-dev libcap-ng-dev libyaml-dev libmicrohttpd-dev \
 	libx11-dev libxext-dev libxau-dev \
 	python3 python3-pytest \
 	snapd squashfs-tools e2fsprogs util-linux procps psmisc kmod passwd iproute2 \

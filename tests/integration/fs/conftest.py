@@ -75,6 +75,13 @@ class View:
         return {"elapsed_ns": int(parts[1]), "invalidated": int(parts[2]),
                 "rc": int(parts[3]), "t_mono_ns": int(parts[4]), "check_ns": int(parts[5])}
 
+    def transport(self):
+        """("io_uring", requests served through it) or ("device", 0)."""
+        self.proc.stdin.write("transport\n")
+        self.proc.stdin.flush()
+        kind, served = self._readline(10).split()
+        return kind, int(served)
+
     def audit_lines(self):
         try:
             with open(self.audit) as f:

@@ -139,6 +139,27 @@ struct pb_node *pb_node_find(struct pb_view *v, dev_t dev, ino_t ino)
         return n;
 }
 
+void pb_node_entry_sent(struct pb_view *v, struct pb_node *n)
+{
+        if (v->entry_timeout > 0)
+                atomic_store(&n->entry_sent_ns, pb_mono_ns());
+}
+
+bool pb_node_entry_fresh(struct pb_view *v, dev_t dev, ino_t ino)
+{
+        if (v->entry_timeout <= 0)
+                return false;
+        /* Stamped before the reply: the kernel's entry outlives it. */
+        uint64_t now = pb_mono_ns(), valid = (uint64_t)(v->entry_timeout * 1e9);
+        pthread_mutex_lock(&v->nodes_lock);
+        struct pb_node *n = v->buckets[bucket_of(v, dev, ino)];
+        while (n && !(n->dev == dev && n->ino == ino))
+                n = n->hnext;
+        bool fresh = n && n->nlookup > 0 && now - atomic_load(&n->entry_sent_ns) < valid;
+        pthread_mutex_unlock(&v->nodes_lock);
+        return fresh;
+}
+
 void pb_node_seen(struct pb_view *v, struct pb_node *n, fuse_ino_t parent, const char *name)
 {
         pthread_mutex_lock(&v->nodes_lock);

@@ -233,6 +233,7 @@ void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
             .attr_timeout = v->attr_timeout,
             .entry_timeout = v->entry_timeout,
         };
+        pb_node_entry_sent(v, n);
         if (fuse_reply_create(req, &e, fi) != 0) {
                 drop_handle(v, n, fh_of(fi));
                 pb_node_forget(v, n, 1);

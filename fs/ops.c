@@ -200,6 +200,7 @@ static void fill_entry(struct pb_view *v, struct fuse_entry_param *e, struct pb_
         mask_attr(v, &e->attr, access);
         e->attr_timeout = v->attr_timeout;
         e->entry_timeout = v->entry_timeout;
+        pb_node_entry_sent(v, n);
 }
 
 /* Is node p still at ppath (its path read earlier in this request)? */

@@ -51,8 +51,9 @@ struct pb_node {
          * owner (a third of the daemon's CPU on a 2-CPU machine with the
          * write-back flusher's requests in parallel); a mutex sleeps. */
         pthread_mutex_t write_lock;
-        struct pb_dirstream *dir; /* a listing in progress (ops-dir.c) */
-        atomic_bool listed;       /* the kernel may cache a listing of it */
+        struct pb_dirstream *dir;       /* a listing in progress (ops-dir.c) */
+        atomic_bool listed;             /* the kernel may cache a listing of it */
+        _Atomic uint64_t entry_sent_ns; /* last entry (name, attributes) sent for it */
 };
 
 struct pb_view {
@@ -151,6 +152,11 @@ struct pb_node *pb_node_lookup(struct pb_view *v, int fd, const struct stat *st,
 /* The node of (dev, ino) if the table has it, with one lookup added; NULL
  * otherwise. pb_node_seen records where it was found (its entry hint). */
 struct pb_node *pb_node_find(struct pb_view *v, dev_t dev, ino_t ino);
+/* An entry for n goes to the kernel now (lookup, create, listing). */
+void pb_node_entry_sent(struct pb_view *v, struct pb_node *n);
+/* Whether the kernel holds a node for (dev, ino) with an entry that has
+ * not timed out yet (no count taken). */
+bool pb_node_entry_fresh(struct pb_view *v, dev_t dev, ino_t ino);
 void pb_node_seen(struct pb_view *v, struct pb_node *n, fuse_ino_t parent, const char *name);
 void pb_node_forget(struct pb_view *v, struct pb_node *n, uint64_t nlookup);
 void pb_node_unref(struct pb_node *n);

@@ -158,6 +158,33 @@ def test_ofd_locks_behave_as_native(views, home, test_user):
                                 "after_close": "OK"}, (viewed, native)
 
 
+def test_listing_names_the_kernel_just_got_is_complete_and_they_stay_usable(
+        views, home, test_user):
+    # With caching on (as the broker mounts views), READDIRPLUS lists names
+    # whose entries the kernel got moments ago without attributes
+    # (ops-dir.c): the listing must still be complete and exact, hidden
+    # names still absent, and every name must stat and open as before.
+    v = views("home", home, home_spec(home), cache=5)
+    d = v.path("Music/fresh")
+    script = ("import json, os, sys\n"
+              "d = sys.argv[1]\n"
+              "os.mkdir(d)\n"
+              "for i in range(300):\n"
+              "    open(os.path.join(d, f'f{i:03d}'), 'w').write(str(i))\n"
+              "names = sorted(os.listdir(d))\n"
+              "sizes = {e.name: e.stat().st_size for e in os.scandir(d)}\n"
+              "data = {n: open(os.path.join(d, n)).read() for n in names}\n"
+              "top = sorted(os.listdir(os.path.dirname(os.path.dirname(d))))\n"
+              "print(json.dumps([names, sizes, data, top]))\n")
+    out = as_user(test_user, ["/usr/bin/python3", "-c", script, d], check=True).stdout
+    names, sizes, data, top = json.loads(out)
+    want = [f"f{i:03d}" for i in range(300)]
+    assert names == want
+    assert sizes == {n: len(str(int(n[1:]))) for n in want}
+    assert data == {n: str(int(n[1:])) for n in want}
+    assert "Music" in top and not [n for n in top if n.startswith(".")], top
+
+
 def test_listings_with_attributes_and_abandoned_listings(views, home, test_user):
     # READDIRPLUS hands out names with attributes: the same names as a plain
     # listing, the same checks as a lookup (hidden names get no entry).

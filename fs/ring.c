@@ -76,12 +76,6 @@ struct ring_cmd_req {
         uint8_t padding[6];
 };
 
-/* One thread per queue: a queue's requests are served in the order the
- * kernel queued them, as an app that closes a file and then locks it
- * expects (the RELEASE that drops an OFD lock is sent in the background,
- * before the next request). A second thread per queue served them out of
- * order (and was no faster, measured). */
-#define THREADS_PER_QUEUE 1
 /* Payload room per entry: the largest request or answer libfuse makes
  * (max_write, at most FUSE_MAX_MAX_PAGES of 4 KiB) fits; the kernel refuses
  * a registration with less than it may send. Mapped, so untouched pages
@@ -109,9 +103,13 @@ struct ring_ent {
         char *payload; /* map + page */
         _Atomic uint64_t unique;
         atomic_int state;
-        bool dead; /* the kernel returned it (connection gone) */
 };
 
+/* One thread per queue (CPU), so that a queue's requests are served in
+ * the order the kernel queued them, as an app that closes a file and then
+ * locks it expects (the RELEASE that drops its OFD lock goes in the
+ * background, before the next request). Two threads per queue served them
+ * out of order, and were no faster. */
 struct ring_thread {
         struct pb_ring *r;
         struct io_uring uring;
@@ -123,8 +121,7 @@ struct ring_thread {
         uint64_t efd_buf;
         pthread_mutex_t lock; /* pending */
         struct ring_ent *pending;
-        unsigned live;       /* entries the kernel has not returned */
-        atomic_bool spinner; /* first thread of a queue: one of them polls */
+        unsigned live; /* entries the kernel has not returned */
 };
 
 struct pb_ring {
@@ -406,15 +403,12 @@ static void commit_pending(struct ring_thread *t)
         }
 }
 
-/* While the view is busy (a request within SPIN_NS, on any queue), one
- * thread per queue polls for the next request instead of sleeping, giving
- * its CPU to anyone runnable between polls. */
+/* While the view is busy (a request within SPIN_NS, on any queue), the
+ * queue's thread polls for the next request instead of sleeping, giving its
+ * CPU to anyone runnable between polls. */
 static bool poll_cqe(struct ring_thread *t, struct io_uring_cqe **cqe)
 {
         struct pb_ring *r = t->r;
-        atomic_bool *spinner = &r->threads[t->qid * THREADS_PER_QUEUE].spinner;
-        if (atomic_exchange(spinner, true))
-                return false;
         bool got = false;
         while (!got && !atomic_load(&r->stopping) &&
                pb_mono_ns() - atomic_load(&r->last_ns) < SPIN_NS) {
@@ -423,7 +417,6 @@ static bool poll_cqe(struct ring_thread *t, struct io_uring_cqe **cqe)
                 if (!got)
                         sched_yield();
         }
-        atomic_store(spinner, false);
         return got;
 }
 
@@ -451,7 +444,6 @@ static void run(struct ring_thread *t)
                 }
                 struct ring_ent *e = tag;
                 if (res < 0) { /* the connection is going: the entry is back */
-                        e->dead = true;
                         t->live--;
                         continue;
                 }
@@ -609,13 +601,13 @@ struct pb_ring *pb_ring_prepare(struct pb_view *v)
         r->page = (size_t)sysconf(_SC_PAGESIZE);
         pthread_mutex_init(&r->lock, NULL);
         pthread_cond_init(&r->cond, NULL);
-        r->threads = calloc((size_t)queues * THREADS_PER_QUEUE, sizeof(*r->threads));
+        r->threads = calloc(queues, sizeof(*r->threads));
         bool ok = r->threads != NULL;
         unsigned started = 0;
-        for (unsigned i = 0; ok && i < queues * THREADS_PER_QUEUE; i++) {
+        for (unsigned i = 0; ok && i < queues; i++) {
                 r->threads[i].efd = -1;
                 r->nthreads = i + 1;
-                ok = thread_init(r, &r->threads[i], (uint16_t)(i / THREADS_PER_QUEUE));
+                ok = thread_init(r, &r->threads[i], (uint16_t)i);
                 started += ok;
         }
         if (!wait_threads(r, &r->prepared, started) || !ok) {

@@ -3,12 +3,13 @@
  * FUSE over io_uring (Linux 6.14; the fuse module's enable_uring parameter
  * must be set). Requests reach the daemon through per-CPU queues instead of
  * read(2) on /dev/fuse: the kernel puts a request of a task on CPU n into a
- * buffer ("entry") that a thread of queue n registered, and completes that
+ * buffer ("entry") that queue n's thread registered, and completes that
  * thread's io_uring command; the answer goes back, and the entry is handed
- * out again, in one command (COMMIT_AND_FETCH). Each queue's threads are
- * pinned to their CPU, so an app's request and its answer stay on the CPU
- * the app waits on: on a VM whose idle vCPUs halt, the wake-up of a worker
- * on the other vCPU was most of a metadata round trip (docs/PERFORMANCE.md).
+ * out again, in one command (COMMIT_AND_FETCH). Each queue's thread is
+ * pinned to its CPU, and polls for 50 us after the view's last request, so
+ * an app's request and its answer stay on the CPU the app waits on: on a VM
+ * whose idle vCPUs halt, the wake-up of a worker on the other vCPU was most
+ * of a metadata round trip (docs/PERFORMANCE.md, session 6).
  *
  * The rest of the view does not know: a ring request is rebuilt in memory as
  * /dev/fuse would have delivered it (the entry's headers are copied in front

@@ -127,12 +127,19 @@ struct pb_node *pb_node_lookup(struct pb_view *v, int fd, const struct stat *st,
         return n;
 }
 
-struct pb_node *pb_node_find(struct pb_view *v, dev_t dev, ino_t ino)
+/* Under nodes_lock. */
+static struct pb_node *find_locked(struct pb_view *v, dev_t dev, ino_t ino)
 {
-        pthread_mutex_lock(&v->nodes_lock);
         struct pb_node *n = v->buckets[bucket_of(v, dev, ino)];
         while (n && !(n->dev == dev && n->ino == ino))
                 n = n->hnext;
+        return n;
+}
+
+struct pb_node *pb_node_find(struct pb_view *v, dev_t dev, ino_t ino)
+{
+        pthread_mutex_lock(&v->nodes_lock);
+        struct pb_node *n = find_locked(v, dev, ino);
         if (n)
                 n->nlookup++;
         pthread_mutex_unlock(&v->nodes_lock);
@@ -152,9 +159,7 @@ bool pb_node_entry_fresh(struct pb_view *v, dev_t dev, ino_t ino)
         /* Stamped before the reply: the kernel's entry outlives it. */
         uint64_t now = pb_mono_ns(), valid = (uint64_t)(v->entry_timeout * 1e9);
         pthread_mutex_lock(&v->nodes_lock);
-        struct pb_node *n = v->buckets[bucket_of(v, dev, ino)];
-        while (n && !(n->dev == dev && n->ino == ino))
-                n = n->hnext;
+        struct pb_node *n = find_locked(v, dev, ino);
         bool fresh = n && n->nlookup > 0 && now - atomic_load(&n->entry_sent_ns) < valid;
         pthread_mutex_unlock(&v->nodes_lock);
         return fresh;

@@ -289,23 +289,26 @@ static ssize_t fill(struct ring_ent *e, const struct iovec *iov, int count)
         return (ssize_t)total;
 }
 
+/* Takes entry e, waiting for the answer to request unique, for the one
+ * answer it gets: false if it waits for no answer (or another). */
+static bool claim(struct ring_ent *e, uint64_t unique)
+{
+        if (atomic_load(&e->unique) != unique)
+                return false;
+        int was = ENT_BUSY;
+        return atomic_compare_exchange_strong(&e->state, &was, ENT_CLAIMED) ||
+               (was == ENT_PARKED && atomic_compare_exchange_strong(&e->state, &was, ENT_CLAIMED));
+}
+
 /* An answer from another thread: for the entry's own thread to commit. */
 static ssize_t reply_elsewhere(struct pb_ring *r, uint64_t unique, const struct iovec *iov,
                                int count)
 {
         struct ring_ent *found = NULL;
-        int was = ENT_BUSY;
         pthread_mutex_lock(&r->lock);
-        for (struct ring_ent *e = r->ents; e && !found; e = e->next_all) {
-                if (atomic_load(&e->unique) != unique)
-                        continue;
-                was = ENT_BUSY;
-                if (atomic_compare_exchange_strong(&e->state, &was, ENT_CLAIMED))
+        for (struct ring_ent *e = r->ents; e && !found; e = e->next_all)
+                if (claim(e, unique))
                         found = e;
-                else if (was == ENT_PARKED &&
-                         atomic_compare_exchange_strong(&e->state, &was, ENT_CLAIMED))
-                        found = e;
-        }
         pthread_mutex_unlock(&r->lock);
         if (!found)
                 return -ENOENT;
@@ -330,8 +333,7 @@ ssize_t pb_ring_reply(struct pb_ring *r, const struct iovec *iov, int count)
         struct ring_ent *e = serving_ent;
         if (!e || atomic_load(&e->unique) != unique)
                 return reply_elsewhere(r, unique, iov, count);
-        int was = ENT_BUSY;
-        if (!atomic_compare_exchange_strong(&e->state, &was, ENT_CLAIMED))
+        if (!claim(e, unique))
                 return -ENOENT;
         ssize_t n = fill(e, iov, count);
         commit(e->t, e);

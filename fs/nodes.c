@@ -86,6 +86,18 @@ static void set_hint(struct pb_node *n, fuse_ino_t parent, const char *name)
         }
 }
 
+bool pb_node_hint(struct pb_view *v, struct pb_node *n, fuse_ino_t *parent, char name[NAME_MAX + 1])
+{
+        *parent = 0;
+        pthread_mutex_lock(&v->nodes_lock);
+        if (n->hint_name && strlen(n->hint_name) <= NAME_MAX) {
+                *parent = n->hint_parent;
+                strcpy(name, n->hint_name);
+        }
+        pthread_mutex_unlock(&v->nodes_lock);
+        return *parent != 0;
+}
+
 struct pb_node *pb_node_lookup(struct pb_view *v, int fd, const struct stat *st, fuse_ino_t parent,
                                const char *name)
 {

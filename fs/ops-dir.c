@@ -118,11 +118,21 @@ void pb_node_dir_free(struct pb_node *n)
         dirstream_close(n);
 }
 
+/* A directory node opened for reading, through its /proc link rather than
+ * "." below the O_PATH fd: looking "." up would need search permission,
+ * where reading a directory natively needs read permission only. */
+static int dir_open(const struct pb_node *n)
+{
+        char proc[32];
+        pb_proc_path(proc, n->fd);
+        return open(proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
 /* The node's open directory stream, made on first use. NULL: *err set. */
 static struct pb_dirstream *dirstream_open(struct pb_node *n, int *err)
 {
         struct pb_dirstream *d = malloc(sizeof(*d));
-        int fd = openat(n->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int fd = dir_open(n);
         if (!d || fd < 0) {
                 *err = d ? -errno : -ENOMEM;
                 if (fd >= 0)
@@ -225,10 +235,12 @@ static int add_entry(struct pb_req *q, struct pb_node *dir, unsigned access,
          * it up again would cost the host an open and a stat, and the
          * kernel a dentry update, to tell it what it knows (a listing of
          * 10,000 names just made: 5.0-7.4 ms instead of 5.7-8.3 ms,
-         * PERFORMANCE.md). Entries that timed out are renewed. */
+         * PERFORMANCE.md). Entries that timed out are renewed. A name in a
+         * directory the user may read but not search is listed without
+         * one too, as natively: using it fails when the kernel looks it up. */
         bool skip = dots || pb_node_entry_fresh(q->v, dir->dev, (ino_t)de->ino);
         int r = skip ? 0 : pb_lookup_listed(q, dir, de->name, de->ino, access, &e);
-        if (r < 0 && !pb_out_of_fds(-r))
+        if (r < 0 && r != -EACCES && !pb_out_of_fds(-r))
                 return 0;
         *sz = fuse_add_direntry_plus(q->req, buf, rem, de->name, &e, next);
         if (*sz > rem) {
@@ -356,8 +368,7 @@ void pb_op_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_fi
                 return;
         char path[PATH_MAX];
         int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), 0, "fsync");
-        _cleanup_fd_ int fd =
-            r == 0 ? openat(pb_node_of(q.v, ino)->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+        _cleanup_fd_ int fd = r == 0 ? dir_open(pb_node_of(q.v, ino)) : -1;
         if (r == 0 && fd < 0)
                 r = -errno;
         if (r == 0 && (datasync ? fdatasync(fd) : fsync(fd)) < 0)

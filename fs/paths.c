@@ -92,14 +92,8 @@ static bool by_hint(struct walk *w, size_t i, unsigned depth)
         if (i == w->n || depth > MAX_DEPTH)
                 return false;
         char name[NAME_MAX + 1];
-        fuse_ino_t parent = 0;
-        pthread_mutex_lock(&v->nodes_lock);
-        if (x->hint_name && strlen(x->hint_name) <= NAME_MAX) {
-                parent = x->hint_parent;
-                strcpy(name, x->hint_name);
-        }
-        pthread_mutex_unlock(&v->nodes_lock);
-        ssize_t p = parent ? index_of(w, parent) : -1;
+        fuse_ino_t parent;
+        ssize_t p = pb_node_hint(v, x, &parent, name) ? index_of(w, parent) : -1;
         if (p < 0 || (size_t)p == i || w->state[p] == 1)
                 return false;
         if (w->state[p] == 0) {

@@ -145,6 +145,10 @@ static inline fuse_ino_t pb_node_id(struct pb_view *v, struct pb_node *n)
 {
         return n == &v->root ? FUSE_ROOT_ID : (fuse_ino_t)(uintptr_t)n;
 }
+/* The last parent and name the node was seen under (for invalidating that
+ * name in the kernel); false when there is none. */
+bool pb_node_hint(struct pb_view *v, struct pb_node *n, fuse_ino_t *parent,
+                  char name[NAME_MAX + 1]);
 /* Find or insert the node for st; consumes fd either way. Returns NULL on
  * ENOMEM (fd closed). Adds one lookup. */
 struct pb_node *pb_node_lookup(struct pb_view *v, int fd, const struct stat *st, fuse_ino_t parent,

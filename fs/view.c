@@ -552,14 +552,9 @@ static int view_publish(struct pb_view *v, struct pb_grants *g)
                 stats.nodes_invalidated++;
                 if (aff[i].after != 0 && aff[i].after != ~0u)
                         continue; /* still visible, with less access */
-                fuse_ino_t parent = 0;
-                char name[NAME_MAX + 1] = "";
-                pthread_mutex_lock(&v->nodes_lock);
-                if (x->hint_name && strlen(x->hint_name) <= NAME_MAX) {
-                        parent = x->hint_parent;
-                        strcpy(name, x->hint_name);
-                }
-                pthread_mutex_unlock(&v->nodes_lock);
+                fuse_ino_t parent;
+                char name[NAME_MAX + 1];
+                pb_node_hint(v, x, &parent, name);
                 /* Dropping a directory's name drops every name below it:
                  * one call for a revoked tree instead of one per node. */
                 if (parent && parent_gone(v, aff, naff, parent))

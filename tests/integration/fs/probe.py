@@ -322,7 +322,39 @@ def cmd_churn(d, stop, kind):
     say(n)
 
 
-CMDS.update({"churn": cmd_churn, "write-hold": cmd_write_hold, "flock-hold": cmd_flock_hold, "lockf-hold": cmd_lockf_hold,
+def cmd_perms(d):
+    """Host permission bits as they change, each step right after the last
+    (the names below are all cached by then): what a native directory does,
+    the view must do."""
+    res = {}
+    sub, f = os.path.join(d, "sub"), os.path.join(d, "sub", "f")
+    os.mkdir(sub)
+    with open(f, "w") as fh:
+        fh.write("data")
+    os.stat(f)
+    for mode in (0o000, 0o400, 0o300, 0o100, 0o700):
+        os.chmod(sub, mode)
+        step = res[oct(mode)] = {}
+        step["stat"] = try_op(lambda: os.stat(f) and None)
+        step["read"] = try_op(lambda: open(f).read() and None)
+        step["list"] = try_op(lambda: os.listdir(sub) and None)
+        step["x_ok"] = os.access(sub, os.X_OK)
+        step["r_ok"] = os.access(sub, os.R_OK)
+        step["create"] = try_op(lambda: open(os.path.join(sub, "n" + oct(mode)), "w").close())
+        step["chdir"] = try_op(lambda: os.chdir(sub))
+        os.chdir("/")
+    for mode in (0o444, 0o000, 0o755):
+        os.chmod(f, mode)
+        step = res["f" + oct(mode)] = {}
+        step["w_ok"] = os.access(f, os.W_OK)
+        step["r_ok"] = os.access(f, os.R_OK)
+        step["x_ok"] = os.access(f, os.X_OK)
+        step["write"] = try_op(lambda: open(f, "a").close())
+        step["read"] = try_op(lambda: open(f).close())
+    say(json.dumps(res, sort_keys=True))
+
+
+CMDS.update({"perms": cmd_perms, "churn": cmd_churn, "write-hold": cmd_write_hold, "flock-hold": cmd_flock_hold, "lockf-hold": cmd_lockf_hold,
              "lockf-try": cmd_lockf_try, "lockf-wait": cmd_lockf_wait, "ofd": cmd_ofd, "posix-misc": cmd_posix_misc})
 
 

@@ -111,6 +111,22 @@ def test_rename_flags_xattrs_mtime_size(views, home, test_user):
                    "fallocate": 65536, "statfs": True, "rmdir": "OK"}, res
 
 
+def test_host_permission_bits_apply_at_once_as_natively(views, home, test_user, workdir):
+    """Permission bits changed through the view refuse and allow exactly
+    what they do natively, at once, even for names the kernel still holds:
+    a directory the user may read but not search lists its names (using
+    them fails), one they may search but not read lists nothing; access()
+    and chdir() answer as natively."""
+    native = os.path.join(workdir, "native-perms")
+    os.makedirs(native)
+    subprocess.run(["chown", f"{test_user.pw_uid}:{test_user.pw_gid}", native], check=True)
+    v = views("home", home, home_spec(home))
+    want = json.loads(probe(test_user, "perms", native).stdout)
+    got = json.loads(probe(test_user, "perms", v.path("Music")).stdout)
+    assert want["0o0"]["stat"] == "ERR EACCES" and want["0o700"]["create"] == "OK", want
+    assert got == want, {k: (got.get(k), want[k]) for k in want if got.get(k) != want[k]}
+
+
 def test_large_directory_listing(views, home, test_user):
     big = os.path.join(home, "Music/big")
     os.makedirs(big)

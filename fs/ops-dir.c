@@ -61,13 +61,23 @@ struct host_dirent {
 /* c holds the directory's path and a '/' (plen bytes); the name is appended
  * in place (no formatting per entry: a listing checks thousands). Returns
  * the entry's access (0: not shown); "." and ".." are always shown. */
+/* Access of one listed name. In a directory whose entries the table treats
+ * alike whatever their names (pb_grants_children_alike), the first name's
+ * answer is kept in *alike for the others: one grant check per READDIR
+ * instead of one per name, which took a fifth of the daemon's time in a
+ * listing. ENTRY_BY_NAME: check each name; ENTRY_UNASKED: alike, no answer
+ * kept yet. */
+#define ENTRY_BY_NAME (~0u)
+#define ENTRY_UNASKED (~0u - 1)
 static unsigned entry_access(struct pb_req *q, struct pb_node *dir, char *c, size_t plen,
-                             const struct host_dirent *e, int dfd)
+                             const struct host_dirent *e, int dfd, unsigned *alike)
 {
         if (strcmp(e->name, ".") == 0 || strcmp(e->name, "..") == 0)
                 return PB_ACCESS_TRAVERSE;
         if (pb_is_own_mountpoint(q->v, dir, e->name))
                 return 0;
+        if (*alike != ENTRY_BY_NAME && *alike != ENTRY_UNASKED)
+                return *alike;
         /* A name is at most NAME_MAX bytes; stpcpy is a library call, not
          * the inlined "rep movs" a memcpy of unknown length becomes here
          * (its start-up cost dominated this loop). */
@@ -75,6 +85,8 @@ static unsigned entry_access(struct pb_req *q, struct pb_node *dir, char *c, siz
                 return 0;
         stpcpy(c + plen, e->name);
         unsigned a = pb_view_access(q->v, q->g, c);
+        if (*alike == ENTRY_UNASKED)
+                *alike = a;
         if (a == 0 || q->v->kind != PB_VIEW_DEV)
                 return a;
         unsigned char t = e->type;
@@ -284,6 +296,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
          * reply takes (READDIRPLUS entries are about five times larger
          * than the host's); the rest is read after the reply. */
         size_t want = plus ? size / 4 : size;
+        /* Device views decide by node type too: never alike. */
+        unsigned alike = q.v->kind != PB_VIEW_DEV && pb_grants_children_alike(q.g, path)
+                             ? ENTRY_UNASKED
+                             : ENTRY_BY_NAME;
         bool end = false;
         for (;;) {
                 /* Nothing read ahead is left: send what we have, the host is
@@ -299,7 +315,7 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
                         end = true;
                         break;
                 }
-                unsigned a = entry_access(&q, n, child, plen, e, d->fd);
+                unsigned a = entry_access(&q, n, child, plen, e, d->fd, &alike);
                 if (a) {
                         size_t sz = 0;
                         int k = add_entry(&q, n, a, e, buf + used, size - used, &sz, plus);

@@ -385,6 +385,19 @@ unsigned pb_grants_path(const struct pb_grants *g, const char *path)
 	return decide(g, g->paths, g->n_paths, path, false, 0, NULL);
 }
 
+bool pb_grants_children_alike(const struct pb_grants *g, const char *dir)
+{
+	/* A rule that matches `dir` as an ancestor has a component for the
+	 * child's own name (or beyond), so its answer depends on that name.
+	 * Every other rule covers `dir` recursively (then each child alike)
+	 * or fails on a component `dir` already has (then no child). */
+	for (size_t i = 0; i < g->n_paths; i++)
+		if (rule_connected(g, &g->paths[i]) &&
+		    rule_match(&g->paths[i], dir) == MATCH_ANCESTOR)
+			return false;
+	return true;
+}
+
 unsigned pb_grants_device(const struct pb_grants *g, const char *relname)
 {
 	/* Device nodes have no ancestors worth traversing for the caller: the

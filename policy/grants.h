@@ -86,6 +86,11 @@ const char *pb_grants_snap(const struct pb_grants *g);
 
 /* Access bits for an absolute, clean host path. */
 unsigned pb_grants_path(const struct pb_grants *g, const char *path);
+/* Whether every entry directly in the directory `dir` gets the same access
+ * bits from pb_grants_path, whatever its name: true when no connected rule
+ * reaches below `dir` (every rule either covers all of it or none of it).
+ * A listing then checks one name instead of each. */
+bool pb_grants_children_alike(const struct pb_grants *g, const char *dir);
 /* Access bits for a device node, relative to the device root ("kvm"). */
 unsigned pb_grants_device(const struct pb_grants *g, const char *relname);
 bool pb_grants_service(const struct pb_grants *g, enum pb_service s);

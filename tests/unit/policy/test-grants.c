@@ -116,10 +116,57 @@ static void test_disconnected(void)
         pb_grants_unref(g);
 }
 
+/* Names a listing may meet: plain, hidden, the snap's own, globs' edges. */
+static const char *const child_names[] = {"Music", ".ssh", ".vlc", "snap", "vlc", "x1",
+                                          "common", "a", "*", "[!.]*", "...", "x1 (deleted)"};
+
+/* Where children_alike says yes, every name must get the same bits. */
+static void check_alike_is_true(const struct pb_grants *g, const char *dir)
+{
+        char path[256];
+        unsigned first = 0;
+        for (size_t i = 0; i < sizeof(child_names) / sizeof(*child_names); i++) {
+                snprintf(path, sizeof(path), "%s/%s", strcmp(dir, "/") ? dir : "", child_names[i]);
+                unsigned a = pb_grants_path(g, path);
+                if (i == 0)
+                        first = a;
+                if (a != first)
+                        printf("# %s gets %u, %s/%s gets %u\n", path, a, dir, child_names[0],
+                               first);
+                PB_CHECK(a == first);
+        }
+}
+
+static void test_children_alike(void)
+{
+        static const char *const dirs[] = {"/", "/home", "/home/al", "/home/al/Music",
+                                           "/home/al/Music/a/b", "/home/al/snap",
+                                           "/home/al/snap/vlc", "/home/al/snap/vlc/x1",
+                                           "/home/al/snap/other", "/home/al/.vlc", "/etc"};
+        for (int conn = 0; conn < 4; conn++) {
+                struct pb_grants *g = home_table(conn & 1, conn & 2);
+                for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++)
+                        if (pb_grants_children_alike(g, dirs[i]))
+                                check_alike_is_true(g, dirs[i]);
+                /* Name-dependent places are never called alike. */
+                PB_CHECK(!pb_grants_children_alike(g, "/home/al/snap"));
+                PB_CHECK(!pb_grants_children_alike(g, "/home/al/snap/vlc"));
+                PB_CHECK(!pb_grants_children_alike(g, "/home"));
+                PB_CHECK(pb_grants_children_alike(g, "/etc"));
+                PB_CHECK(pb_grants_children_alike(g, "/home/al/snap/vlc/x1"));
+                /* Hidden names and the snap's own directory are decided
+                 * by name in home, connected or not. */
+                PB_CHECK(!pb_grants_children_alike(g, "/home/al"));
+                PB_CHECK(pb_grants_children_alike(g, "/home/al/Music"));
+                pb_grants_unref(g);
+        }
+}
+
 int main(void)
 {
         test_glob();
         test_home();
         test_disconnected();
+        test_children_alike();
         return pb_test_done();
 }

@@ -152,7 +152,7 @@ void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
         struct pb_view *v = q.v;
         struct pb_node *p = pb_node_of(v, parent);
         char ppath[PATH_MAX], cpath[PATH_MAX];
-        int r = v->kind == PB_VIEW_DEV ? -EROFS : pb_bad_name(name) ? -EINVAL : 0;
+        int r = v->kind == PB_VIEW_DEV ? -EROFS : pb_check_name(name, EINVAL);
         if (r == 0)
                 r = pb_req_check(&q, p, ppath, sizeof(ppath), 0, "create");
         if (r == 0)
@@ -350,6 +350,27 @@ void pb_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_
         if (r == 0 && (datasync ? fdatasync(fd) : fsync(fd)) < 0)
                 r = -errno;
         pb_req_fail(&q, -r);
+}
+
+/* SEEK_DATA and SEEK_HOLE, answered by the host file so that sparse files
+ * stay sparse when copied out of the view (cp, tar --sparse); the kernel
+ * writes its dirty pages back before asking, and answers the other
+ * whences itself. */
+void pb_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi)
+{
+        struct pb_req q;
+        if (!pb_req_begin(&q, req))
+                return;
+        char path[PATH_MAX];
+        unsigned want = fh_of(fi)->writable ? PB_ACCESS_WRITE : PB_ACCESS_READ;
+        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), want, "lseek");
+        off_t at = r == 0 ? lseek(fh_of(fi)->fd, off, whence) : -1;
+        if (r == 0 && at < 0)
+                r = -errno;
+        if (r < 0)
+                return pb_req_fail(&q, -r);
+        fuse_reply_lseek(req, at);
+        pb_req_end(&q);
 }
 
 void pb_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,

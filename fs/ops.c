@@ -155,10 +155,12 @@ int pb_req_check(struct pb_req *q, struct pb_node *n, char *path, size_t len, un
         return pb_req_check_access(q, n, path, len, want, op, NULL);
 }
 
-bool pb_bad_name(const char *name)
+int pb_check_name(const char *name, int bad)
 {
-        return !name || !*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-               strchr(name, '/') || strlen(name) > NAME_MAX;
+        if (!name || !*name || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+            strchr(name, '/'))
+                return -bad;
+        return strlen(name) > NAME_MAX ? -ENAMETOOLONG : 0;
 }
 
 int pb_child_path(char *buf, size_t len, const char *parent, const char *name)
@@ -304,9 +306,10 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
         struct pb_node *p = pb_node_of(q.v, parent);
         char path[PATH_MAX];
         struct fuse_entry_param e;
-        if (pb_bad_name(name))
-                return pb_req_fail(&q, ENOENT);
-        int r = pb_req_check(&q, p, path, sizeof(path), 0, "lookup");
+        int r = pb_check_name(name, ENOENT);
+        if (r < 0)
+                return pb_req_fail(&q, -r);
+        r = pb_req_check(&q, p, path, sizeof(path), 0, "lookup");
         if (r == 0)
                 r = pb_lookup_child(&q, p, path, true, name, &e, "lookup");
         if (r < 0)
@@ -459,11 +462,12 @@ static int check_child(struct pb_req *q, struct pb_node *p, const char *name, co
         char ppath[PATH_MAX];
         if (q->v->kind == PB_VIEW_DEV)
                 return -EROFS;
-        if (pb_bad_name(name))
-                return -EINVAL;
+        int r = pb_check_name(name, EINVAL);
+        if (r < 0)
+                return r;
         if (pb_is_own_mountpoint(q->v, p, name))
                 return -EACCES;
-        int r = pb_req_check(q, p, ppath, sizeof(ppath), 0, op);
+        r = pb_req_check(q, p, ppath, sizeof(ppath), 0, op);
         if (r < 0)
                 return r;
         r = pb_child_path(cpath, len, ppath, name);
@@ -686,6 +690,7 @@ const struct fuse_lowlevel_ops pb_view_path_ops = {
     .release = pb_op_release,
     .fsync = pb_op_fsync,
     .fallocate = pb_op_fallocate,
+    .lseek = pb_op_lseek,
     .getlk = pb_op_getlk,
     .setlk = pb_op_setlk,
     .flock = pb_op_flock,

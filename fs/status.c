@@ -95,8 +95,9 @@ static void st_lookup(fuse_ino_t parent, const char *name, struct pb_req *q)
 {
         struct fuse_entry_param e = {0};
         fuse_ino_t ino = 0;
-        if (pb_bad_name(name))
-                return pb_req_fail(q, ENOENT);
+        int r = pb_check_name(name, ENOENT);
+        if (r < 0)
+                return pb_req_fail(q, -r);
         if (parent == ST_ROOT && strcmp(name, "plugs") == 0)
                 ino = ST_PLUGS;
         else if (parent == ST_ROOT && strcmp(name, "slots") == 0)

@@ -236,6 +236,7 @@ void pb_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off
 void pb_op_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void pb_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void pb_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
+void pb_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct fuse_file_info *fi);
 void pb_op_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t off, off_t len,
                      struct fuse_file_info *fi);
 void pb_op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock);
@@ -279,5 +280,7 @@ int pb_lookup_child(struct pb_req *q, struct pb_node *p, const char *ppath, bool
  * access by its place in the listing); one lookup added, or -errno. */
 int pb_lookup_listed(struct pb_req *q, struct pb_node *p, const char *name, uint64_t ino,
                      unsigned access, struct fuse_entry_param *e);
-bool pb_bad_name(const char *name);
+/* 0 for a name the daemon handles; -ENAMETOOLONG (as the host would say)
+ * for one longer than NAME_MAX; -bad for "", ".", ".." or one with a '/'. */
+int pb_check_name(const char *name, int bad);
 int pb_child_path(char *buf, size_t len, const char *parent, const char *name);

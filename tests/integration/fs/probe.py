@@ -2,11 +2,13 @@
 """App-side probe for the FUSE view tests; runs as the unprivileged user.
 Each command reports what happened (content, or ERR <errno name>) so the test
 can assert on it."""
+import ctypes
 import errno
 import json
 import mmap
 import os
 import select
+import stat
 import sys
 import time
 
@@ -230,7 +232,6 @@ def cmd_lockf_try(path):
 
 
 def renameat2(a, b, flags):
-    import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.renameat2(-100, a.encode(), -100, b.encode(), flags) != 0:
         e = ctypes.get_errno()
@@ -354,7 +355,182 @@ def cmd_perms(d):
     say(json.dumps(res, sort_keys=True))
 
 
-CMDS.update({"perms": cmd_perms, "churn": cmd_churn, "write-hold": cmd_write_hold, "flock-hold": cmd_flock_hold, "lockf-hold": cmd_lockf_hold,
+def fallocate(fd, mode, off, length):
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_long, ctypes.c_long]
+    if libc.fallocate(fd, mode, off, length) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+
+
+def busy_wait_ms(ms):
+    t0 = time.time_ns()
+    while time.time_ns() - t0 < ms * 1_000_000:
+        pass
+
+
+def cmd_parity(d):
+    """Edge cases of the POSIX calls, each a named step whose outcome (a
+    value, OK or ERR <errno>) a native directory and the view must share.
+    Nothing here depends on inode numbers or devices."""
+    res = {}
+    d = os.path.join(d, "parity")
+    os.mkdir(d)
+
+    def j(*p):
+        return os.path.join(d, *p)
+
+    def step(name, fn):
+        res[name] = try_op(fn)
+
+    def wr(path, data):
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.write(fd, data)
+        os.close(fd)
+
+    # Errors of the namespace calls.
+    os.mkdir(j("a"))
+    step("mkdir_exists", lambda: os.mkdir(j("a")))
+    step("rmdir_missing", lambda: os.rmdir(j("nope")))
+    wr(j("f"), b"hello")
+    step("create_excl_exists", lambda: os.open(j("f"), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    step("open_file_as_dir", lambda: os.open(j("f"), os.O_RDONLY | os.O_DIRECTORY))
+    step("open_dir_for_write", lambda: os.open(j("a"), os.O_WRONLY))
+    step("unlink_dir", lambda: os.unlink(j("a")))
+    step("rmdir_file", lambda: os.rmdir(j("f")))
+    step("listdir_file", lambda: os.listdir(j("f")))
+    step("path_through_file", lambda: os.stat(j("f", "x")))
+    os.mkdir(j("a", "sub"))
+    step("rmdir_not_empty", lambda: os.rmdir(j("a")))
+    res["dir_nlink"] = os.stat(j("a")).st_nlink
+    os.link(j("f"), j("g"))
+    res["nlink_after_link"] = os.stat(j("f")).st_nlink
+    os.unlink(j("g"))
+    res["nlink_after_unlink"] = os.stat(j("f")).st_nlink
+    step("link_dir", lambda: os.link(j("a"), j("b")))
+    step("link_exists", lambda: os.link(j("f"), j("a")))
+    step("rename_file_over_dir", lambda: os.rename(j("f"), j("a")))
+    step("rename_dir_over_file", lambda: os.rename(j("a"), j("f")))
+    os.mkdir(j("c"))
+    wr(j("c", "x"), b"x")
+    step("rename_dir_over_full_dir", lambda: os.rename(j("a"), j("c")))
+    os.mkdir(j("e"))
+    step("rename_dir_over_empty_dir", lambda: os.rename(j("a"), j("e")))
+    step("rename_into_own_subdir", lambda: os.rename(j("e"), j("e", "sub", "x")))
+    step("rename_to_itself", lambda: os.rename(j("f"), j("f")))
+    step("rename_missing", lambda: os.rename(j("nope"), j("nope2")))
+    step("exchange_missing", lambda: renameat2(j("f"), j("nope"), 2))
+    step("noreplace_free", lambda: renameat2(j("c", "x"), j("c", "y"), 1))
+    # Symbolic links.
+    os.symlink("f", j("s"))
+    res["readlink"] = os.readlink(j("s"))
+    res["symlink_follows"] = open(j("s")).read()
+    step("open_nofollow_symlink", lambda: os.open(j("s"), os.O_RDONLY | os.O_NOFOLLOW))
+    step("readlink_file", lambda: os.readlink(j("f")))
+    os.symlink("l2", j("l1"))
+    os.symlink("l1", j("l2"))
+    step("symlink_loop", lambda: open(j("l1")).close())
+    os.symlink("missing", j("l3"))
+    step("dangling_symlink", lambda: open(j("l3")).close())
+    step("name_too_long", lambda: open(j("n" * 256), "w").close())
+    step("name_255", lambda: open(j("n" * 255), "w").close())
+    # Data.
+    step("truncate_dir", lambda: os.truncate(j("c"), 0))
+    fd = os.open(j("f"), os.O_WRONLY | os.O_APPEND)
+    os.write(fd, b" world")
+    os.close(fd)
+    res["append"] = open(j("f"), "rb").read().decode()
+    fd = os.open(j("f"), os.O_RDONLY)
+    res["pread_past_end"] = len(os.pread(fd, 10, 1000))
+    step("write_readonly_fd", lambda: os.write(fd, b"x"))
+    os.close(fd)
+    fd = os.open(j("sparse"), os.O_RDWR | os.O_CREAT, 0o644)
+    os.pwrite(fd, b"z" * 4096, 1 << 20)
+    os.fsync(fd)
+    res["seek_end"] = os.lseek(fd, 0, os.SEEK_END)
+    res["seek_hole"] = os.lseek(fd, 0, os.SEEK_HOLE)
+    res["seek_data"] = os.lseek(fd, 0, os.SEEK_DATA)
+    step("seek_data_past_end", lambda: os.lseek(fd, (1 << 20) + 8192, os.SEEK_DATA))
+    os.ftruncate(fd, 2 << 20)
+    res["grown_reads_zeros"] = os.pread(fd, 16, 3 << 19) == bytes(16)
+    os.pwrite(fd, b"y" * 65536, 0)
+    os.fsync(fd)
+    blocks = os.fstat(fd).st_blocks
+    step("punch_hole", lambda: fallocate(fd, 3, 4096, 16384))  # PUNCH_HOLE | KEEP_SIZE
+    os.fsync(fd)
+    res["punched_zeros"] = os.pread(fd, 16384, 4096) == bytes(16384)
+    res["punched_size"] = os.fstat(fd).st_size
+    res["punched_blocks_fewer"] = os.fstat(fd).st_blocks < blocks
+    os.close(fd)
+    wr(j("t"), b"0123456789")
+    fd = os.open(j("t"), os.O_RDWR | os.O_TRUNC)
+    res["o_trunc_size"] = os.fstat(fd).st_size
+    os.close(fd)
+    wr(j("u"), b"keep")
+    fd = os.open(j("u"), os.O_RDONLY)
+    os.unlink(j("u"))
+    res["unlinked_fstat_nlink"] = os.fstat(fd).st_nlink
+    res["unlinked_read"] = os.pread(fd, 4, 0).decode()
+    os.close(fd)
+    wr(j("v1"), b"one")
+    wr(j("v2"), b"two")
+    fd = os.open(j("v1"), os.O_RDONLY)
+    os.rename(j("v2"), j("v1"))
+    res["renamed_over_old_fd"] = os.pread(fd, 3, 0).decode()
+    res["renamed_over_new"] = open(j("v1")).read()
+    os.close(fd)
+    wr(j("big"), b"b" * (1 << 20))
+    fd = os.open(j("big"), os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+    res["blocks_1m"] = os.stat(j("big")).st_blocks
+    src = os.open(j("big"), os.O_RDONLY)
+    dst = os.open(j("copy"), os.O_WRONLY | os.O_CREAT, 0o644)
+    res["copy_file_range"] = os.copy_file_range(src, dst, 1 << 20)
+    os.close(src)
+    os.close(dst)
+    res["copy_same"] = open(j("copy"), "rb").read() == open(j("big"), "rb").read()
+    # Special files, modes, times.
+    os.mkfifo(j("fifo"))
+    res["fifo_type"] = stat.S_ISFIFO(os.lstat(j("fifo")).st_mode)
+    step("mknod_char", lambda: os.mknod(j("dev"), 0o600 | stat.S_IFCHR, os.makedev(1, 3)))
+    os.utime(j("f"), ns=(1_000_000_001, 2_000_000_003))
+    st = os.stat(j("f"))
+    res["utime_ns"] = [st.st_atime_ns, st.st_mtime_ns]
+    old = os.umask(0o027)
+    open(j("masked"), "w").close()
+    os.mkdir(j("maskeddir"))
+    os.umask(old)
+    res["umask_file"] = oct(os.stat(j("masked")).st_mode & 0o7777)
+    res["umask_dir"] = oct(os.stat(j("maskeddir")).st_mode & 0o7777)
+    os.mkdir(j("sg"))
+    os.chmod(j("sg"), 0o2775)
+    os.mkdir(j("sg", "child"))
+    res["setgid_inherited"] = bool(os.stat(j("sg", "child")).st_mode & 0o2000)
+    # Extended attributes.
+    os.setxattr(j("f"), "user.a", b"1")
+    step("xattr_missing", lambda: os.getxattr(j("f"), "user.zz"))
+    step("xattr_create_exists", lambda: os.setxattr(j("f"), "user.a", b"2", os.XATTR_CREATE))
+    step("xattr_replace_missing", lambda: os.setxattr(j("f"), "user.b", b"2", os.XATTR_REPLACE))
+    step("xattr_remove_missing", lambda: os.removexattr(j("f"), "user.zz"))
+    step("xattr_trusted", lambda: os.setxattr(j("f"), "trusted.x", b"1"))
+    res["xattr_list"] = sorted(x for x in os.listxattr(j("f")) if x.startswith("user."))
+    res["namemax"] = os.statvfs(d).f_namemax
+    with os.scandir(d) as it:
+        res["scandir"] = sorted([e.name[:20], e.is_dir(follow_symlinks=False),
+                                 e.is_file(follow_symlinks=False), e.is_symlink()] for e in it)
+    m1 = os.stat(d).st_mtime_ns
+    busy_wait_ms(20)
+    open(j("late"), "w").close()
+    res["dir_mtime_moves"] = os.stat(d).st_mtime_ns > m1
+    c1 = os.stat(j("f")).st_ctime_ns
+    busy_wait_ms(20)
+    os.chmod(j("f"), 0o600)
+    res["ctime_moves_on_chmod"] = os.stat(j("f")).st_ctime_ns > c1
+    say(json.dumps(res, sort_keys=True))
+
+
+CMDS.update({"parity": cmd_parity, "perms": cmd_perms, "churn": cmd_churn, "write-hold": cmd_write_hold, "flock-hold": cmd_flock_hold, "lockf-hold": cmd_lockf_hold,
              "lockf-try": cmd_lockf_try, "lockf-wait": cmd_lockf_wait, "ofd": cmd_ofd, "posix-misc": cmd_posix_misc})
 
 

@@ -127,6 +127,22 @@ def test_host_permission_bits_apply_at_once_as_natively(views, home, test_user, 
     assert got == want, {k: (got.get(k), want[k]) for k in want if got.get(k) != want[k]}
 
 
+def test_edge_cases_of_the_calls_behave_as_natively(views, home, test_user, workdir):
+    """About sixty edge cases of the POSIX calls (errors of the namespace
+    calls, links, renames, symlink loops, long names, sparse files and
+    holes, punched holes, unlinked and replaced open files, special files,
+    umask, set-group-ID directories, xattrs, times), run by the user in a
+    native directory and in the view: every outcome must be the same."""
+    native = os.path.join(workdir, "native-parity")
+    os.makedirs(native)
+    subprocess.run(["chown", f"{test_user.pw_uid}:{test_user.pw_gid}", native], check=True)
+    v = views("home", home, home_spec(home))
+    want = json.loads(probe(test_user, "parity", native).stdout)
+    got = json.loads(probe(test_user, "parity", v.path("Music")).stdout)
+    assert len(want) > 60 and want["rmdir_not_empty"] == "ERR ENOTEMPTY", want
+    assert got == want, {k: (got.get(k), want[k]) for k in want if got.get(k) != want[k]}
+
+
 def test_large_directory_listing(views, home, test_user):
     big = os.path.join(home, "Music/big")
     os.makedirs(big)

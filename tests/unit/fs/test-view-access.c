@@ -45,12 +45,19 @@ static void test_dev_view(struct pb_grants *g)
 
 static void test_names(void)
 {
-        PB_CHECK(pb_bad_name(""));
-        PB_CHECK(pb_bad_name("."));
-        PB_CHECK(pb_bad_name(".."));
-        PB_CHECK(pb_bad_name("a/b"));
-        PB_CHECK(!pb_bad_name("..."));
-        PB_CHECK(!pb_bad_name(".hidden"));
+        PB_CHECK(pb_check_name("", EINVAL) == -EINVAL);
+        PB_CHECK(pb_check_name(".", ENOENT) == -ENOENT);
+        PB_CHECK(pb_check_name("..", EINVAL) == -EINVAL);
+        PB_CHECK(pb_check_name("a/b", EINVAL) == -EINVAL);
+        PB_CHECK(pb_check_name("...", EINVAL) == 0);
+        PB_CHECK(pb_check_name(".hidden", EINVAL) == 0);
+        char name[NAME_MAX + 2];
+        memset(name, 'n', NAME_MAX);
+        name[NAME_MAX] = '\0';
+        PB_CHECK(pb_check_name(name, EINVAL) == 0);
+        name[NAME_MAX] = 'n';
+        name[NAME_MAX + 1] = '\0';
+        PB_CHECK(pb_check_name(name, EINVAL) == -ENAMETOOLONG);
         char buf[16];
         PB_CHECK(pb_child_path(buf, sizeof(buf), "/", "a") == 0 && strcmp(buf, "/a") == 0);
         PB_CHECK(pb_child_path(buf, sizeof(buf), "/x", "a") == 0 && strcmp(buf, "/x/a") == 0);

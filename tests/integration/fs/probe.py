@@ -432,6 +432,19 @@ def cmd_parity(d):
     step("symlink_loop", lambda: open(j("l1")).close())
     os.symlink("missing", j("l3"))
     step("dangling_symlink", lambda: open(j("l3")).close())
+    os.symlink("target", j("dl"))
+    step("creat_through_dangling", lambda: os.close(os.open(j("dl"), os.O_CREAT | os.O_WRONLY, 0o644)))
+    res["dangling_target_made"] = os.path.exists(j("target"))
+    step("creat_excl_on_symlink", lambda: os.open(j("l3"), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    step("mkdir_on_symlink", lambda: os.mkdir(j("l3")))
+    step("link_symlink_nofollow", lambda: os.link(j("l3"), j("hl"), follow_symlinks=False))
+    res["hardlinked_symlink"] = os.path.islink(j("hl"))
+    step("utime_symlink_nofollow", lambda: os.utime(j("hl"), ns=(5, 7), follow_symlinks=False))
+    res["symlink_mtime"] = os.lstat(j("l3")).st_mtime_ns
+    step("xattr_user_on_symlink", lambda: os.setxattr(j("l3"), "user.x", b"1", follow_symlinks=False))
+    step("mkdir_trailing_slash", lambda: os.mkdir(j("ts") + "/"))
+    step("open_file_trailing_slash", lambda: os.open(j("f") + "/", os.O_RDONLY))
+    step("rename_file_trailing_slash", lambda: os.rename(j("f") + "/", j("g")))
     step("name_too_long", lambda: open(j("n" * 256), "w").close())
     step("name_255", lambda: open(j("n" * 255), "w").close())
     # Data.
@@ -461,6 +474,9 @@ def cmd_parity(d):
     res["punched_zeros"] = os.pread(fd, 16384, 4096) == bytes(16384)
     res["punched_size"] = os.fstat(fd).st_size
     res["punched_blocks_fewer"] = os.fstat(fd).st_blocks < blocks
+    os.close(fd)
+    fd = os.open(j("f"), os.O_RDONLY)
+    step("ftruncate_readonly_fd", lambda: os.ftruncate(fd, 0))
     os.close(fd)
     wr(j("t"), b"0123456789")
     fd = os.open(j("t"), os.O_RDWR | os.O_TRUNC)
@@ -503,6 +519,18 @@ def cmd_parity(d):
     os.umask(old)
     res["umask_file"] = oct(os.stat(j("masked")).st_mode & 0o7777)
     res["umask_dir"] = oct(os.stat(j("maskeddir")).st_mode & 0o7777)
+    open(j("own"), "w").close()
+    step("chmod_setuid_own", lambda: os.chmod(j("own"), 0o4755))
+    res["setuid_mode"] = oct(os.stat(j("own")).st_mode & 0o7777)
+    step("chown_own_group", lambda: os.chown(j("own"), -1, os.getgid()))
+    step("chown_to_root", lambda: os.chown(j("own"), 0, -1))
+    for i in range(40):
+        open(j(f"del{i}"), "w").close()
+    with os.scandir(d) as it:
+        for e in it:
+            if e.name.startswith("del"):
+                os.unlink(j(e.name))
+    res["unlink_while_listing"] = sorted(n for n in os.listdir(d) if n.startswith("del"))
     os.mkdir(j("sg"))
     os.chmod(j("sg"), 0o2775)
     os.mkdir(j("sg", "child"))

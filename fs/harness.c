@@ -232,6 +232,9 @@ int main(int argc, char **argv)
                         printf("%s %llu\n", ring ? "io_uring" : "device",
                                (unsigned long long)served);
                         fflush(stdout);
+                } else if (strcmp(line, "prefetch") == 0) {
+                        printf("%s\n", pb_view_prefetch_mode(v));
+                        fflush(stdout);
                 } else if (strcmp(line, "quit") == 0) {
                         break;
                 } else {

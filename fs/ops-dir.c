@@ -58,35 +58,46 @@ struct host_dirent {
         char name[];
 };
 
-/* c holds the directory's path and a '/' (plen bytes); the name is appended
- * in place (no formatting per entry: a listing checks thousands). Returns
- * the entry's access (0: not shown); "." and ".." are always shown. */
-/* Access of one listed name. In a directory whose entries the table treats
- * alike whatever their names (pb_grants_children_alike), the first name's
- * answer is kept in *alike for the others: one grant check per READDIR
- * instead of one per name, which took a fifth of the daemon's time in a
- * listing. ENTRY_BY_NAME: check each name; ENTRY_UNASKED: alike, no answer
- * kept yet. */
+/* One READDIR or READDIRPLUS answer being filled. */
+struct listing {
+        struct pb_req *q;
+        struct pb_node *dir;
+        /* The directory's path and a '/' (plen bytes); each name is appended
+         * in place (no formatting per entry: a listing checks thousands). */
+        char child[PATH_MAX];
+        size_t plen;
+        unsigned alike;      /* see entry_access */
+        bool plus;           /* READDIRPLUS */
+        unsigned bare_every; /* READDIRPLUS: which names go bare (prefetch.c) */
+        unsigned bare;       /* names listed bare so far */
+};
+
+/* Access of one listed name (0: not shown; "." and ".." always are). In a
+ * directory whose entries the table treats alike whatever their names
+ * (pb_grants_children_alike), the first name's answer is kept in l->alike
+ * for the others: one grant check per READDIR instead of one per name,
+ * which took a fifth of the daemon's time in a listing. ENTRY_BY_NAME:
+ * check each name; ENTRY_UNASKED: alike, no answer kept yet. */
 #define ENTRY_BY_NAME (~0u)
 #define ENTRY_UNASKED (~0u - 1)
-static unsigned entry_access(struct pb_req *q, struct pb_node *dir, char *c, size_t plen,
-                             const struct host_dirent *e, int dfd, unsigned *alike)
+static unsigned entry_access(struct listing *l, const struct host_dirent *e, int dfd)
 {
+        struct pb_req *q = l->q;
         if (strcmp(e->name, ".") == 0 || strcmp(e->name, "..") == 0)
                 return PB_ACCESS_TRAVERSE;
-        if (pb_is_own_mountpoint(q->v, dir, e->name))
+        if (pb_is_own_mountpoint(q->v, l->dir, e->name))
                 return 0;
-        if (*alike != ENTRY_BY_NAME && *alike != ENTRY_UNASKED)
-                return *alike;
+        if (l->alike != ENTRY_BY_NAME && l->alike != ENTRY_UNASKED)
+                return l->alike;
         /* A name is at most NAME_MAX bytes; stpcpy is a library call, not
          * the inlined "rep movs" a memcpy of unknown length becomes here
          * (its start-up cost dominated this loop). */
-        if (plen + NAME_MAX >= PATH_MAX && plen + strlen(e->name) >= PATH_MAX)
+        if (l->plen + NAME_MAX >= PATH_MAX && l->plen + strlen(e->name) >= PATH_MAX)
                 return 0;
-        stpcpy(c + plen, e->name);
-        unsigned a = pb_view_access(q->v, q->g, c);
-        if (*alike == ENTRY_UNASKED)
-                *alike = a;
+        stpcpy(l->child + l->plen, e->name);
+        unsigned a = pb_view_access(q->v, q->g, l->child);
+        if (l->alike == ENTRY_UNASKED)
+                l->alike = a;
         if (a == 0 || q->v->kind != PB_VIEW_DEV)
                 return a;
         unsigned char t = e->type;
@@ -223,11 +234,13 @@ static void dirstream_read_ahead(struct pb_dirstream *d)
 
 /* Add one entry; READDIRPLUS looks the name up as LOOKUP would (same
  * checks, one lookup count). 1: added; 0: skipped; -1: does not fit. */
-static int add_entry(struct pb_req *q, struct pb_node *dir, unsigned access,
-                     const struct host_dirent *de, char *buf, size_t rem, size_t *sz, bool plus)
+static int add_entry(struct listing *l, unsigned access, const struct host_dirent *de, char *buf,
+                     size_t rem, size_t *sz)
 {
+        struct pb_req *q = l->q;
+        struct pb_node *dir = l->dir;
         off_t next = de->off;
-        if (!plus) {
+        if (!l->plus) {
                 /* Only st_ino and st_mode are read; not zeroed per entry. */
                 struct stat st;
                 st.st_ino = de->ino;
@@ -249,9 +262,11 @@ static int add_entry(struct pb_req *q, struct pb_node *dir, unsigned access,
          * 10,000 names just made: 5.0-7.4 ms instead of 5.7-8.3 ms,
          * PERFORMANCE.md). Entries that timed out are renewed. A name in a
          * directory the user may read but not search is listed without
-         * one too, as natively: using it fails when the kernel looks it up. */
-        bool skip = dots || pb_node_entry_fresh(q->v, dir->dev, (ino_t)de->ino);
-        int r = skip ? 0 : pb_lookup_listed(q, dir, de->name, de->ino, access, &e);
+         * one too, as natively: using it fails when the kernel looks it up.
+         * So is a file the walk is not expected to stat (prefetch.c). */
+        bool held = dots || pb_node_entry_fresh(q->v, dir->dev, (ino_t)de->ino);
+        bool bare = !held && pb_prefetch_bare(q->v, l->bare_every, de->type);
+        int r = held || bare ? 0 : pb_lookup_listed(q, dir, de->name, de->ino, access, &e);
         if (r < 0 && r != -EACCES && !pb_out_of_fds(-r))
                 return 0;
         *sz = fuse_add_direntry_plus(q->req, buf, rem, de->name, &e, next);
@@ -260,6 +275,7 @@ static int add_entry(struct pb_req *q, struct pb_node *dir, unsigned access,
                         pb_node_forget(q->v, pb_node_of(q->v, e.ino), 1);
                 return -1;
         }
+        l->bare += bare;
         return 1;
 }
 
@@ -288,18 +304,18 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
         if (off != d->offset)
                 dirstream_seek(d, off);
         size_t used = 0;
-        char child[PATH_MAX];
-        size_t plen = strcmp(path, "/") == 0 ? 0 : strlen(path);
-        memcpy(child, path, plen + 1); /* "/" is overwritten below */
-        child[plen++] = '/';
+        struct listing l = {.q = &q, .dir = n, .plus = plus};
+        l.plen = strcmp(path, "/") == 0 ? 0 : strlen(path);
+        memcpy(l.child, path, l.plen + 1); /* "/" is overwritten below */
+        l.child[l.plen++] = '/';
+        /* Device views decide by node type too: never alike. */
+        l.alike = q.v->kind != PB_VIEW_DEV && pb_grants_children_alike(q.g, path) ? ENTRY_UNASKED
+                                                                                  : ENTRY_BY_NAME;
+        l.bare_every = plus ? pb_prefetch_bare_every(q.v) : 0;
         /* What the host is read for in this request: as many bytes as the
          * reply takes (READDIRPLUS entries are about five times larger
          * than the host's); the rest is read after the reply. */
         size_t want = plus ? size / 4 : size;
-        /* Device views decide by node type too: never alike. */
-        unsigned alike = q.v->kind != PB_VIEW_DEV && pb_grants_children_alike(q.g, path)
-                             ? ENTRY_UNASKED
-                             : ENTRY_BY_NAME;
         bool end = false;
         for (;;) {
                 /* Nothing read ahead is left: send what we have, the host is
@@ -315,10 +331,10 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
                         end = true;
                         break;
                 }
-                unsigned a = entry_access(&q, n, child, plen, e, d->fd, &alike);
+                unsigned a = entry_access(&l, e, d->fd);
                 if (a) {
                         size_t sz = 0;
-                        int k = add_entry(&q, n, a, e, buf + used, size - used, &sz, plus);
+                        int k = add_entry(&l, a, e, buf + used, size - used, &sz);
                         if (k < 0)
                                 break; /* keep the entry for the next call */
                         if (k > 0)
@@ -340,6 +356,9 @@ static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, b
         bool pin = !done && n != &q.v->root;
         if (pin)
                 atomic_fetch_add(&n->refs, 1);
+        /* Before the answer: once it is sent, a finished listing's node may
+         * be forgotten. */
+        pb_prefetch_listed(q.v, n, l.bare);
         fuse_reply_buf(req, buf, used);
         pb_req_end(&q);
         if (done)

@@ -314,6 +314,7 @@ static void op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
                 r = pb_lookup_child(&q, p, path, true, name, &e, "lookup");
         if (r < 0)
                 return pb_req_fail(&q, -r);
+        pb_prefetch_looked_up(q.v, p);
         if (fuse_reply_entry(req, &e) != 0)
                 pb_node_forget(q.v, pb_node_of(q.v, e.ino), 1);
         pb_req_end(&q);

@@ -51,9 +51,19 @@ struct pb_node {
          * owner (a third of the daemon's CPU on a 2-CPU machine with the
          * write-back flusher's requests in parallel); a mutex sleeps. */
         pthread_mutex_t write_lock;
-        struct pb_dirstream *dir;       /* a listing in progress (ops-dir.c) */
-        atomic_bool listed;             /* the kernel may cache a listing of it */
-        _Atomic uint64_t entry_sent_ns; /* last entry (name, attributes) sent for it */
+        struct pb_dirstream *dir;        /* a listing in progress (ops-dir.c) */
+        atomic_bool listed;              /* the kernel may cache a listing of it */
+        _Atomic uint64_t entry_sent_ns;  /* last entry (name, attributes) sent for it */
+        _Atomic uint64_t bare_listed_ns; /* last listing of it with bare names (prefetch.c) */
+};
+
+/* What READDIRPLUS answers carry (prefetch.c). */
+struct pb_prefetch {
+        atomic_bool names_only; /* files listed bare; false: with attributes */
+        atomic_uint tick;       /* sampling in attributes mode */
+        atomic_uint bare_names; /* listed bare in this window */
+        atomic_uint misses;     /* LOOKUPs right after a bare listing */
+        pthread_mutex_t lock;   /* one decision at a time */
 };
 
 struct pb_view {
@@ -76,6 +86,7 @@ struct pb_view {
         /* During a publish's invalidation: write-back (not write()) of pages
          * dirtied before the revoke is accepted, so no data is lost. */
         atomic_bool laundering;
+        struct pb_prefetch prefetch;
         bool writeback;            /* the kernel caches writes (set at INIT) */
         bool no_opendir;           /* the kernel opens directories without us (INIT) */
         uint32_t init_flags_add;   /* INIT flags for device-io.c to add to the reply */
@@ -121,6 +132,16 @@ struct pb_view {
         pthread_mutex_t stats_lock;
         struct pb_view_publish_stats stats;
 };
+
+/* ---- prefetch.c ---- */
+/* For one READDIRPLUS: 0, no name bare; 1, every file; N, one in N. */
+unsigned pb_prefetch_bare_every(struct pb_view *v);
+/* Whether this name (of dirent type `type`) is listed bare. */
+bool pb_prefetch_bare(struct pb_view *v, unsigned every, unsigned char type);
+/* After a READDIRPLUS answer that listed `bare` names of dir bare. */
+void pb_prefetch_listed(struct pb_view *v, struct pb_node *dir, unsigned bare);
+/* After a LOOKUP that found a name in dir. */
+void pb_prefetch_looked_up(struct pb_view *v, struct pb_node *dir);
 
 /* ---- device-io.c ---- */
 /* Route the session's device I/O through device-io.c (after the mount). */

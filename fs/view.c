@@ -223,6 +223,7 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
         pthread_mutex_init(&v->nodes_lock, NULL);
         pthread_mutex_init(&v->names_lock, NULL);
         pthread_mutex_init(&v->stats_lock, NULL);
+        pthread_mutex_init(&v->prefetch.lock, NULL);
         pthread_mutex_init(&v->publish_lock, NULL);
         pthread_mutex_init(&v->waiters_lock, NULL);
         pthread_cond_init(&v->waiters_cond, NULL);

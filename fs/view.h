@@ -103,3 +103,6 @@ void pb_view_last_publish_stats(struct pb_view *v, struct pb_view_publish_stats 
 /* Whether the view takes requests through io_uring (fs/ring.c), and how many
  * it served that way. */
 bool pb_view_ring_served(const struct pb_view *v, uint64_t *served);
+/* "attributes" or "names": what the view's READDIRPLUS answers carry for
+ * files now (fs/prefetch.c); for tests and benchmarks. */
+const char *pb_view_prefetch_mode(struct pb_view *v);

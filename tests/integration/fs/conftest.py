@@ -82,6 +82,13 @@ class View:
         kind, served = self._readline(10).split()
         return kind, int(served)
 
+    def prefetch(self):
+        """What READDIRPLUS answers carry for files now: "attributes" or
+        "names" (fs/prefetch.c)."""
+        self.proc.stdin.write("prefetch\n")
+        self.proc.stdin.flush()
+        return self._readline(10)
+
     def audit_lines(self):
         try:
             with open(self.audit) as f:

@@ -92,6 +92,9 @@ static struct pb_run_request *parse_request(const char *buf, size_t len, struct 
         if (ok && json_object_object_get_ex(o, "cwd", &v) &&
             json_object_is_type(v, json_type_string))
                 r->cwd = strdup(json_object_get_string(v));
+        if (ok && json_object_object_get_ex(o, "nofile", &v) &&
+            json_object_is_type(v, json_type_int) && json_object_get_int64(v) > 0)
+                r->nofile = (uint64_t)json_object_get_int64(v);
         if (ok) {
                 r->args = strv_from(o, "args", 65536, &ok);
                 r->env = ok ? strv_from(o, "env", 65536, &ok) : NULL;

@@ -210,6 +210,7 @@ int pb_sandbox_build_spec(const struct pb_sandbox_params *p, struct pb_spec **ou
         s->n_groups = p->user.n_groups;
         s->home = xstrdup(&b, home);
         s->cwd = xstrdup(&b, p->cwd && pb_spec_path_ok(p->cwd) ? p->cwd : home);
+        s->nofile = p->nofile;
         s->snap_source = xstrdup(&b, p->snap_dir);
         /* The dev view does not serve the base nodes, pts/ and shm/, so /dev
          * stays the launcher's static minimal tmpfs and the view is mounted

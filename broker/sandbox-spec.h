@@ -32,6 +32,7 @@ struct pb_sandbox_params {
         char *const *args;    /* user arguments, verbatim */
         char *const *client_env;
         const char *cwd;
+        uint64_t nofile; /* the caller's soft RLIMIT_NOFILE (0: not said) */
         struct pb_sandbox_user user;
         const struct pb_grants *grants;
         /* views (host mount points), NULL when absent */

@@ -28,6 +28,7 @@ struct pb_run_request {
         char **args;
         char **env;
         char *cwd;
+        uint64_t nofile; /* the caller's soft RLIMIT_NOFILE; 0: not said */
 };
 void pb_run_request_free(struct pb_run_request *r);
 

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,10 @@ static char *request_json(const char *snap, const char *app, int argc, char **ar
         char cwd[4096];
         if (getcwd(cwd, sizeof(cwd)))
                 json_object_object_add(o, "cwd", json_object_new_string(cwd));
+        /* The app gets our descriptor limit, not the broker's. */
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+                json_object_object_add(o, "nofile", json_object_new_int64((int64_t)rl.rlim_cur));
         char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
         json_object_put(o);
         return s;

@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <grp.h>
 #include <sys/prctl.h>
@@ -214,6 +215,22 @@ static void noop_handler(int sig)
         (void)sig;
 }
 
+/* The broker raised its soft RLIMIT_NOFILE to the hard limit for its views'
+ * descriptors, and we inherited it: the app gets its caller's soft limit
+ * instead (capped at the hard one), as if run natively. A huge soft limit
+ * breaks select(2) users past FD_SETSIZE and makes programs that close every
+ * possible descriptor at start slow. */
+static void set_nofile(const struct pb_spec *s)
+{
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+                die_errno("getrlimit");
+        rlim_t want = s->nofile ? (rlim_t)s->nofile : PB_SPEC_NOFILE_DEFAULT;
+        rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                die_errno("setrlimit");
+}
+
 /* The app: a new session (no controlling terminal: TIOCSTI-style tricks have
  * nothing to aim at, and the caller's terminal job control stays with
  * `plugboard run`), confinement, execve. */
@@ -224,6 +241,7 @@ static noreturn void run_app(const struct pb_spec *s, int listener_sock)
                 signal(relayed[i], SIG_DFL);
         if (setsid() < 0)
                 die_errno("setsid");
+        set_nofile(s);
         int listener = pb_confine(s);
         /* The seccomp listener goes up to the launcher, which forwards it to
          * the broker; the app itself never holds it past execve. */

@@ -238,6 +238,12 @@ static int parse_obj(json_object *root, struct pb_spec *s, struct pb_error *err)
             json_object_object_get_ex(root, "make-user-dirs", &v) && json_object_get_boolean(v);
         s->notify_connect =
             json_object_object_get_ex(root, "notify-connect", &v) && json_object_get_boolean(v);
+        if (json_object_object_get_ex(root, "nofile", &v)) {
+                int64_t n = json_object_get_int64(v);
+                if (!json_object_is_type(v, json_type_int) || n < 0)
+                        return pb_error_set(err, EINVAL, "spec: bad \"nofile\"");
+                s->nofile = (uint64_t)n;
+        }
         return parse_mounts(root, s, err);
 }
 
@@ -309,6 +315,8 @@ char *pb_spec_to_json(const struct pb_spec *s)
         json_object_object_add(o, "network", json_object_new_boolean(s->network));
         json_object_object_add(o, "make-user-dirs", json_object_new_boolean(s->make_user_dirs));
         json_object_object_add(o, "notify-connect", json_object_new_boolean(s->notify_connect));
+        if (s->nofile)
+                json_object_object_add(o, "nofile", json_object_new_int64((int64_t)s->nofile));
         json_object *ms = json_object_new_array();
         for (size_t i = 0; ms && i < s->n_mounts; i++) {
                 json_object *m = json_object_new_object();

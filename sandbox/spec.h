@@ -62,7 +62,14 @@ struct pb_spec {
          * notification; the launcher sends the listener up the channel as a
          * "listener" line): its X11 portal hands X clients a direct socket. */
         bool notify_connect;
+        /* The app's soft RLIMIT_NOFILE (0: PB_SPEC_NOFILE_DEFAULT), capped at
+         * the hard limit the launcher inherited: the caller's own limit,
+         * not the broker's, which its views raised to the hard limit. */
+        uint64_t nofile;
 };
+/* The soft RLIMIT_NOFILE an app gets when its caller did not say: select(2)'s
+ * FD_SETSIZE, systemd's default for every service. */
+#define PB_SPEC_NOFILE_DEFAULT 1024
 
 void pb_spec_free(struct pb_spec *s);
 static inline void pb_spec_freep(struct pb_spec **s)

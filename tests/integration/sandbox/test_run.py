@@ -69,6 +69,18 @@ def test_exit_status_args_and_environment(broker, snaps, test_user):
         "cookie"]
 
 
+def test_app_gets_its_callers_descriptor_limit(broker, snaps, test_user):
+    """The broker raises its own soft RLIMIT_NOFILE to the hard limit (its
+    views hold a descriptor per cached inode); an app must get its
+    caller's soft limit, as if run natively, not the broker's."""
+    for limit in ("777", "1024"):
+        r = run_as(test_user, ["sh", "-c", f'ulimit -Sn {limit} && exec "$0" run probe.sh "ulimit -Sn"',
+                               binary("plugboard")], env=env_of(broker), capture_output=True,
+                   text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip() == limit
+
+
 def test_refusals(broker, snaps, test_user):
     r = prun(broker, test_user, ["nosuchsnap"])
     assert r.returncode == 1 and r.stderr == 'error: snap "nosuchsnap" is not installed\n'

@@ -5,7 +5,7 @@
 
 static const char *good =
     "{\"snap\":\"hello\",\"revision\":\"x1\",\"app\":\"hello\",\"home\":\"/home/u\","
-    "\"uid\":1000,\"gid\":1000,\"groups\":[1000,27],\"argv\":[\"/snap/hello/x1/bin/hi\","
+    "\"uid\":1000,\"gid\":1000,\"groups\":[1000,27],\"nofile\":777,\"argv\":[\"/snap/hello/x1/bin/hi\","
     "\"-x\"],\"env\":[\"A=b\"],\"snap-source\":\"/var/lib/plugboard/snaps/hello/x1\","
     "\"mounts\":[{\"source\":\"/run/v/home\",\"target\":\"/home/u\",\"kind\":\"rw\"},"
     "{\"source\":\"/run/s.sock\",\"target\":\"/run/snapd-snap.socket\",\"file\":true}]}";
@@ -39,11 +39,14 @@ int main(void)
         PB_CHECK(j && parse(j, &s2, &e) == 0);
         PB_CHECK(s2 && strcmp(s2->mounts[1].target, "/run/snapd-snap.socket") == 0);
         PB_CHECK(s2 && !s2->mounts[1].optional && s2->argv[2] == NULL);
+        PB_CHECK(s->nofile == 777 && s2 && s2->nofile == 777);
         free(j);
         pb_spec_free(s2);
         pb_spec_free(s);
 
         bad("\"uid\":1000", "\"uid\":-1");
+        bad("\"nofile\":777", "\"nofile\":-1");
+        bad("\"nofile\":777", "\"nofile\":\"777\"");
         bad("\"uid\":1000", "\"uid\":4294967295");
         bad("\"uid\":1000", "\"uid\":\"0\"");
         bad("/run/v/home", "/run/v/../etc");

@@ -331,6 +331,40 @@ void pb_op_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *in, off
         pb_req_end(&q);
 }
 
+/* copy_file_range between two handles of the view: the host copies (in its
+ * kernel, or by sharing extents where its file system can) instead of every
+ * byte crossing the daemon twice. The same checks as a read of the source
+ * handle and a write of the destination; the kernel writes both ranges'
+ * cached pages back first and drops the destination's after. */
+void pb_op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
+                           struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
+                           struct fuse_file_info *fi_out, size_t len, int flags)
+{
+        struct pb_req q;
+        if (!pb_req_begin(&q, req))
+                return;
+        char path[PATH_MAX];
+        unsigned want = PB_ACCESS_READ | (fh_of(fi_in)->writable ? PB_ACCESS_WRITE : 0);
+        int r = pb_req_check(&q, pb_node_of(q.v, ino_in), path, sizeof(path), want, "read");
+        if (r == 0)
+                r = pb_req_check(&q, pb_node_of(q.v, ino_out), path, sizeof(path), PB_ACCESS_WRITE,
+                                 "write");
+        loff_t in = off_in, out = off_out;
+        struct pb_node *n = pb_node_of(q.v, ino_out);
+        ssize_t done = -1;
+        if (r == 0) {
+                pthread_mutex_lock(&n->write_lock);
+                done = copy_file_range(fh_of(fi_in)->fd, &in, fh_of(fi_out)->fd, &out, len,
+                                       (unsigned)flags);
+                r = done < 0 ? -errno : 0;
+                pthread_mutex_unlock(&n->write_lock);
+        }
+        if (r < 0)
+                return pb_req_fail(&q, -r);
+        fuse_reply_write(req, (size_t)done);
+        pb_req_end(&q);
+}
+
 void pb_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         struct pb_view *v = fuse_req_userdata(req);

@@ -692,6 +692,7 @@ const struct fuse_lowlevel_ops pb_view_path_ops = {
     .fsync = pb_op_fsync,
     .fallocate = pb_op_fallocate,
     .lseek = pb_op_lseek,
+    .copy_file_range = pb_op_copy_file_range,
     .getlk = pb_op_getlk,
     .setlk = pb_op_setlk,
     .flock = pb_op_flock,

@@ -77,6 +77,7 @@ def cmd_holder(path):
         "fstat": try_op(lambda: os.fstat(fd) and None),
         "fsync": try_op(lambda: os.fsync(fd)),
         "truncate": try_op(lambda: os.ftruncate(fd, 3)),
+        "copy_range": try_op(lambda: os.copy_file_range(fd, fd, 2, 0, 4096)),
     }
     say(json.dumps(res))
     wait_line()

@@ -26,7 +26,7 @@ def test_open_fd_fails_next_read_and_write(views, home, test_user):
     p.stdin.flush()
     p.wait(timeout=10)
     assert res == {"read": "ERR EACCES", "write": "ERR EACCES", "fstat": "ERR EACCES",
-                   "fsync": "ERR EACCES", "truncate": "ERR EACCES"}
+                   "fsync": "ERR EACCES", "truncate": "ERR EACCES", "copy_range": "ERR EACCES"}
     with open(os.path.join(home, "Music/a.txt")) as f:
         assert f.read() == "hello\n", "nothing was written after the revoke"
 
@@ -121,7 +121,8 @@ def test_revoke_of_read_write_to_read_only(views, home, test_user):
     # must not be able to re-fault and dirty pages); new read-only opens work.
     # (fstat asks by inode, not handle: metadata is still readable.)
     assert res == {"read": "ERR EACCES", "write": "ERR EACCES", "fstat": "OK",
-                   "fsync": "ERR EACCES", "truncate": "ERR EACCES"}, res
+                   "fsync": "ERR EACCES", "truncate": "ERR EACCES",
+                   "copy_range": "ERR EACCES"}, res
     assert probe(test_user, "read", v.path("Music/a.txt")).stdout == "hello\n"
     assert probe(test_user, "write", v.path("Music/a.txt"), "x").stdout.strip() == "ERR EACCES"
 

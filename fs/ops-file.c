@@ -259,17 +259,22 @@ static ssize_t read_full(int fd, char *buf, size_t size, off_t off)
         return (ssize_t)got;
 }
 
+/* What reading through a handle needs. A handle opened for writing dies
+ * with write access: otherwise a shared writable mmap could re-fault its
+ * pages (read) and dirty them again, and their write-back would then be
+ * refused and lost. */
+static unsigned read_want(struct fuse_file_info *fi)
+{
+        return PB_ACCESS_READ | (fh_of(fi)->writable ? PB_ACCESS_WRITE : 0);
+}
+
 void pb_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
         struct pb_req q;
         if (!pb_req_begin(&q, req))
                 return;
         char path[PATH_MAX];
-        /* A handle opened for writing dies with write access: otherwise a
-         * shared writable mmap could re-fault its pages (read) and dirty
-         * them again, and their write-back would then be refused and lost. */
-        unsigned want = PB_ACCESS_READ | (fh_of(fi)->writable ? PB_ACCESS_WRITE : 0);
-        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), want, "read");
+        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), read_want(fi), "read");
         if (r < 0)
                 return pb_req_fail(&q, -r);
         /* Replied while the read lock is held: a publish cannot return while
@@ -344,8 +349,8 @@ void pb_op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
         if (!pb_req_begin(&q, req))
                 return;
         char path[PATH_MAX];
-        unsigned want = PB_ACCESS_READ | (fh_of(fi_in)->writable ? PB_ACCESS_WRITE : 0);
-        int r = pb_req_check(&q, pb_node_of(q.v, ino_in), path, sizeof(path), want, "read");
+        int r =
+            pb_req_check(&q, pb_node_of(q.v, ino_in), path, sizeof(path), read_want(fi_in), "read");
         if (r == 0)
                 r = pb_req_check(&q, pb_node_of(q.v, ino_out), path, sizeof(path), PB_ACCESS_WRITE,
                                  "write");

@@ -111,20 +111,30 @@ def test_rename_flags_xattrs_mtime_size(views, home, test_user):
                    "fallocate": 65536, "statfs": True, "rmdir": "OK"}, res
 
 
+def natively_and_in_view(views, home, test_user, workdir, command):
+    """The probe `command` run by the user in a fresh native directory, then
+    in the home view's Music: (native result, view result)."""
+    native = os.path.join(workdir, "native-" + command)
+    os.makedirs(native)
+    subprocess.run(["chown", f"{test_user.pw_uid}:{test_user.pw_gid}", native], check=True)
+    v = views("home", home, home_spec(home))
+    return (json.loads(probe(test_user, command, native).stdout),
+            json.loads(probe(test_user, command, v.path("Music")).stdout))
+
+
+def differences(got, want):
+    return {k: (got.get(k), want[k]) for k in want if got.get(k) != want[k]}
+
+
 def test_host_permission_bits_apply_at_once_as_natively(views, home, test_user, workdir):
     """Permission bits changed through the view refuse and allow exactly
     what they do natively, at once, even for names the kernel still holds:
     a directory the user may read but not search lists its names (using
     them fails), one they may search but not read lists nothing; access()
     and chdir() answer as natively."""
-    native = os.path.join(workdir, "native-perms")
-    os.makedirs(native)
-    subprocess.run(["chown", f"{test_user.pw_uid}:{test_user.pw_gid}", native], check=True)
-    v = views("home", home, home_spec(home))
-    want = json.loads(probe(test_user, "perms", native).stdout)
-    got = json.loads(probe(test_user, "perms", v.path("Music")).stdout)
+    want, got = natively_and_in_view(views, home, test_user, workdir, "perms")
     assert want["0o0"]["stat"] == "ERR EACCES" and want["0o700"]["create"] == "OK", want
-    assert got == want, {k: (got.get(k), want[k]) for k in want if got.get(k) != want[k]}
+    assert got == want, differences(got, want)
 
 
 def test_edge_cases_of_the_calls_behave_as_natively(views, home, test_user, workdir):
@@ -136,14 +146,9 @@ def test_edge_cases_of_the_calls_behave_as_natively(views, home, test_user, work
     outcome must be the same. (O_TMPFILE is the one known difference:
     libfuse 3.14 has no TMPFILE operation, so the view says EOPNOTSUPP,
     which callers such as glibc's tmpfile() fall back from.)"""
-    native = os.path.join(workdir, "native-parity")
-    os.makedirs(native)
-    subprocess.run(["chown", f"{test_user.pw_uid}:{test_user.pw_gid}", native], check=True)
-    v = views("home", home, home_spec(home))
-    want = json.loads(probe(test_user, "parity", native).stdout)
-    got = json.loads(probe(test_user, "parity", v.path("Music")).stdout)
+    want, got = natively_and_in_view(views, home, test_user, workdir, "parity")
     assert len(want) > 60 and want["rmdir_not_empty"] == "ERR ENOTEMPTY", want
-    assert got == want, {k: (got.get(k), want[k]) for k in want if got.get(k) != want[k]}
+    assert got == want, differences(got, want)
 
 
 def test_large_directory_listing(views, home, test_user):

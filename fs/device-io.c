@@ -32,6 +32,7 @@
 
 #include "ring.h"
 #include "view-int.h"
+#include "workers.h"
 
 /* The INIT reply, the only reply sent while a note is set: adds the flags. */
 static void add_init_flags(struct pb_view *v, struct iovec *iov, int count)
@@ -82,6 +83,30 @@ static const struct fuse_custom_io device_io = {
     .splice_receive = io_splice,
     .splice_send = io_splice,
 };
+
+static __thread bool tmpfile_request;
+
+/* libfuse 3.14 has no TMPFILE operation, so O_TMPFILE in a view failed with
+ * EOPNOTSUPP. Its request and its answer have CREATE's layout (fuse_create_in
+ * and a name; fuse_entry_out and fuse_open_out), so it is served as a CREATE
+ * that pb_op_create makes unnamed (pb_fuse_tmpfile_request). Requests
+ * libfuse leaves in its pipe are WRITEs with their data, never this one. */
+void pb_fuse_process(struct fuse_session *se, struct fuse_buf *buf)
+{
+        struct fuse_in_header *in = buf->mem;
+        if (!(buf->flags & FUSE_BUF_IS_FD) && buf->size >= sizeof(*in) &&
+            in->opcode == FUSE_TMPFILE) {
+                in->opcode = FUSE_CREATE;
+                tmpfile_request = true;
+        }
+        fuse_session_process_buf(se, buf);
+        tmpfile_request = false;
+}
+
+bool pb_fuse_tmpfile_request(void)
+{
+        return tmpfile_request;
+}
 
 int pb_view_use_device_io(struct pb_view *v)
 {

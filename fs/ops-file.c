@@ -143,6 +143,70 @@ void pb_op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
         pb_req_end(&q);
 }
 
+/* A created file's answer: its node (pfd, an O_PATH fd, consumed) and its
+ * handle (fd, consumed). */
+static void reply_created(struct pb_req *q, fuse_ino_t parent, const char *name, int pfd,
+                          const struct stat *pst, int fd, struct fuse_file_info *fi)
+{
+        struct pb_view *v = q->v;
+        struct pb_node *n = pb_node_lookup(v, pfd, pst, parent, name);
+        if (!n) {
+                close(fd);
+                return pb_req_fail(q, ENOMEM);
+        }
+        int r = make_handle(v, n, fd, fi->flags, fi);
+        if (r < 0) {
+                close(fd);
+                pb_node_forget(v, n, 1);
+                return pb_req_fail(q, -r);
+        }
+        struct fuse_entry_param e = {
+            .ino = pb_node_id(v, n),
+            .attr = *pst,
+            .attr_timeout = v->attr_timeout,
+            .entry_timeout = v->entry_timeout,
+        };
+        pb_node_entry_sent(v, n);
+        if (fuse_reply_create(q->req, &e, fi) != 0) {
+                drop_handle(v, n, fh_of(fi));
+                pb_node_forget(v, n, 1);
+        }
+        pb_req_end(q);
+}
+
+/* O_TMPFILE (pb_fuse_tmpfile_request): an unnamed file in the directory,
+ * a node by its inode alone, given a name later by LINK (through its /proc
+ * link) unless O_EXCL said never. Until then its host path is the
+ * directory's plus "#INODE", which every later request checks as usual. */
+static void create_unnamed(struct pb_req *q, struct pb_node *p, fuse_ino_t parent, mode_t mode,
+                           struct fuse_file_info *fi)
+{
+        struct pb_view *v = q->v;
+        int fd = openat(p->fd, ".", host_flags(v, fi->flags) | (fi->flags & O_EXCL) | O_TMPFILE,
+                        mode & 07777);
+        struct stat st;
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                int e = errno;
+                if (fd >= 0)
+                        close(fd);
+                return pb_req_fail(q, e);
+        }
+        if (mode & v->umask & 07777)
+                fchmod(fd, mode & 07777);
+        char proc[32];
+        pb_proc_path(proc, fd);
+        int pfd = open(proc, O_PATH | O_CLOEXEC);
+        struct stat pst;
+        if (pfd < 0 || fstat(pfd, &pst) < 0 || pst.st_ino != st.st_ino) {
+                int e = pfd < 0 ? errno : EAGAIN;
+                if (pfd >= 0)
+                        close(pfd);
+                close(fd);
+                return pb_req_fail(q, e);
+        }
+        reply_created(q, parent, NULL, pfd, &pst, fd, fi);
+}
+
 void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
                   struct fuse_file_info *fi)
 {
@@ -152,11 +216,15 @@ void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
         struct pb_view *v = q.v;
         struct pb_node *p = pb_node_of(v, parent);
         char ppath[PATH_MAX], cpath[PATH_MAX];
-        int r = v->kind == PB_VIEW_DEV ? -EROFS : pb_check_name(name, EINVAL);
+        /* An unnamed file is checked as a file made in the directory under
+         * the name "#" (its host path is "#INODE" until it is linked). */
+        bool unnamed = pb_fuse_tmpfile_request();
+        const char *as = unnamed ? "#" : name;
+        int r = v->kind == PB_VIEW_DEV ? -EROFS : pb_check_name(as, EINVAL);
         if (r == 0)
                 r = pb_req_check(&q, p, ppath, sizeof(ppath), 0, "create");
         if (r == 0)
-                r = pb_child_path(cpath, sizeof(cpath), ppath, name);
+                r = pb_child_path(cpath, sizeof(cpath), ppath, as);
         unsigned access = r == 0 ? pb_view_access(v, q.g, cpath) : 0;
         if (r == 0 && !(access & PB_ACCESS_WRITE)) {
                 pb_view_deny(v, q.g, cpath, "create", PB_ACCESS_WRITE);
@@ -166,6 +234,8 @@ void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
                 r = -EACCES;
         if (r < 0)
                 return pb_req_fail(&q, -r);
+        if (unnamed)
+                return create_unnamed(&q, p, parent, mode, fi);
         /* O_EXCL first, so we know whether we created it (and fix its mode). */
         int fl = (fi->flags & ~(O_CREAT | O_EXCL)) | O_NOFOLLOW;
         bool created = true;
@@ -217,28 +287,7 @@ void pb_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mo
                 close(fd);
                 return pb_req_fail(&q, EAGAIN); /* replaced under us */
         }
-        struct pb_node *n = pb_node_lookup(v, pfd, &pst, parent, name);
-        if (!n) {
-                close(fd);
-                return pb_req_fail(&q, ENOMEM);
-        }
-        if ((r = make_handle(q.v, n, fd, fi->flags, fi)) < 0) {
-                close(fd);
-                pb_node_forget(v, n, 1);
-                return pb_req_fail(&q, -r);
-        }
-        struct fuse_entry_param e = {
-            .ino = pb_node_id(v, n),
-            .attr = pst,
-            .attr_timeout = v->attr_timeout,
-            .entry_timeout = v->entry_timeout,
-        };
-        pb_node_entry_sent(v, n);
-        if (fuse_reply_create(req, &e, fi) != 0) {
-                drop_handle(v, n, fh_of(fi));
-                pb_node_forget(v, n, 1);
-        }
-        pb_req_end(&q);
+        reply_created(&q, parent, name, pfd, &pst, fd, fi);
 }
 
 /* Up to size bytes at off, fewer only at the end of the file; -errno if

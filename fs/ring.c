@@ -53,6 +53,7 @@
 #include "log.h"
 #include "pb-util.h"
 #include "view-int.h"
+#include "workers.h"
 
 /* The kernel's ABI for it (include/uapi/linux/fuse.h, 7.42): Debian
  * bookworm's headers predate it. */
@@ -385,7 +386,7 @@ static void serve(struct ring_thread *t, struct ring_ent *e)
         atomic_fetch_add(&t->r->served, 1);
         atomic_store(&t->r->last_ns, pb_mono_ns());
         serving_ent = e;
-        fuse_session_process_buf(t->r->v->se, &buf);
+        pb_fuse_process(t->r->v->se, &buf);
         serving_ent = NULL;
         /* Not answered yet: the answer comes from another thread, and this
          * one needs an entry for the requests in between. */

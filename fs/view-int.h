@@ -146,6 +146,8 @@ void pb_prefetch_looked_up(struct pb_view *v, struct pb_node *dir);
 /* ---- device-io.c ---- */
 /* Route the session's device I/O through device-io.c (after the mount). */
 int pb_view_use_device_io(struct pb_view *v);
+/* In pb_op_create: the request is O_TMPFILE's (no name). */
+bool pb_fuse_tmpfile_request(void);
 /* Before INIT is processed: note which extra flags the reply gets. */
 void pb_view_note_init(struct pb_view *v, const struct fuse_buf *buf);
 

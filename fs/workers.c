@@ -149,7 +149,7 @@ static bool serve(struct pb_fuse_workers *p, int ep)
                 if (r <= 0) /* 0: unmounted or aborted (libfuse ended the session) */
                         break;
                 took_request(p);
-                fuse_session_process_buf(p->se, &buf);
+                pb_fuse_process(p->se, &buf);
                 if (finished_request(p)) {
                         idle = false; /* one idle worker too many: counted out */
                         break;

@@ -9,6 +9,10 @@
 
 struct pb_fuse_workers;
 
+/* A request's way in (device-io.c): fuse_session_process_buf, with
+ * O_TMPFILE's request served as a CREATE. */
+void pb_fuse_process(struct fuse_session *se, struct fuse_buf *buf);
+
 /* Starts serving the session's requests with between one and max_workers
  * threads, at most max_idle of them idle (the device is made non-blocking).
  * NULL if no worker could start. */

@@ -84,6 +84,18 @@ def cmd_holder(path):
     os.close(fd)
 
 
+def cmd_unnamed_holder(d):
+    """An O_TMPFILE file made in d before the revoke; after 'go', its
+    handle's next read and write."""
+    fd = os.open(d, os.O_TMPFILE | os.O_RDWR, 0o600)
+    os.write(fd, b"before")
+    say("open")
+    wait_line()
+    say(json.dumps({"read": try_op(lambda: os.pread(fd, 6, 0) and None),
+                    "write": try_op(lambda: os.pwrite(fd, b"after", 0) and None)}))
+    os.close(fd)
+
+
 def cmd_reader(path, ms):
     """Tight pread loop; reports the start time of the last successful read."""
     fd = os.open(path, os.O_RDONLY)
@@ -479,6 +491,20 @@ def cmd_parity(d):
     fd = os.open(j("f"), os.O_RDONLY)
     step("ftruncate_readonly_fd", lambda: os.ftruncate(fd, 0))
     os.close(fd)
+    # An O_TMPFILE file gets its name by linkat(AT_SYMLINK_FOLLOW) of its
+    # /proc link (os.link passes that flag only with a directory fd).
+    procfd = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    fd = os.open(d, os.O_TMPFILE | os.O_RDWR, 0o640)
+    os.write(fd, b"unnamed")
+    res["tmpfile_nlink"] = os.fstat(fd).st_nlink
+    res["tmpfile_mode"] = oct(os.fstat(fd).st_mode & 0o777)
+    step("tmpfile_link", lambda: os.link(str(fd), j("named"), src_dir_fd=procfd))
+    os.close(fd)
+    step("tmpfile_linked", lambda: open(j("named")).read())
+    fd = os.open(d, os.O_TMPFILE | os.O_RDWR | os.O_EXCL, 0o600)
+    step("tmpfile_excl_link", lambda: os.link(str(fd), j("never"), src_dir_fd=procfd))
+    os.close(fd)
+    os.close(procfd)
     wr(j("t"), b"0123456789")
     fd = os.open(j("t"), os.O_RDWR | os.O_TRUNC)
     res["o_trunc_size"] = os.fstat(fd).st_size
@@ -559,7 +585,7 @@ def cmd_parity(d):
     say(json.dumps(res, sort_keys=True))
 
 
-CMDS.update({"parity": cmd_parity, "perms": cmd_perms, "churn": cmd_churn, "write-hold": cmd_write_hold, "flock-hold": cmd_flock_hold, "lockf-hold": cmd_lockf_hold,
+CMDS.update({"unnamed-holder": cmd_unnamed_holder, "parity": cmd_parity, "perms": cmd_perms, "churn": cmd_churn, "write-hold": cmd_write_hold, "flock-hold": cmd_flock_hold, "lockf-hold": cmd_lockf_hold,
              "lockf-try": cmd_lockf_try, "lockf-wait": cmd_lockf_wait, "ofd": cmd_ofd, "posix-misc": cmd_posix_misc})
 
 

@@ -142,10 +142,8 @@ def test_edge_cases_of_the_calls_behave_as_natively(views, home, test_user, work
     calls, links, renames, symlinks, trailing slashes, long names, sparse
     files and holes, punched holes, unlinked and replaced open files,
     special files, ownership, umask, set-group-ID directories, xattrs,
-    times), run by the user in a native directory and in the view: every
-    outcome must be the same. (O_TMPFILE is the one known difference:
-    libfuse 3.14 has no TMPFILE operation, so the view says EOPNOTSUPP,
-    which callers such as glibc's tmpfile() fall back from.)"""
+    times, O_TMPFILE files linked or never linkable), run by the user in a
+    native directory and in the view: every outcome must be the same."""
     want, got = natively_and_in_view(views, home, test_user, workdir, "parity")
     assert len(want) > 60 and want["rmdir_not_empty"] == "ERR ENOTEMPTY", want
     assert got == want, differences(got, want)

@@ -31,6 +31,20 @@ def test_open_fd_fails_next_read_and_write(views, home, test_user):
         assert f.read() == "hello\n", "nothing was written after the revoke"
 
 
+def test_unnamed_file_is_revoked_with_its_directory(views, home, test_user):
+    """An O_TMPFILE file has no name, only its directory: a revoke of the
+    directory ends its handle too."""
+    v = views("home", home, home_spec(home))
+    p = spawn_probe(test_user, "unnamed-holder", v.path("Music"))
+    assert read_line(p) == "open"
+    assert revoke(v, home)["rc"] == 0
+    p.stdin.write("go\n")
+    p.stdin.flush()
+    res = json.loads(read_line(p))
+    p.wait(timeout=10)
+    assert res == {"read": "ERR EACCES", "write": "ERR EACCES"}, res
+
+
 def test_tight_read_loop_gets_zero_reads_after_publish(views, home, test_user):
     v = views("home", home, home_spec(home))
     p = spawn_probe(test_user, "reader", v.path("Music/a.txt"), "600")

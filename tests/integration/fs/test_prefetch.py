@@ -42,3 +42,26 @@ def test_names_only_walk_then_stat_walk(views, home, test_user):
     assert sorted(walk(test_user, du, view_tree).splitlines()) == \
         sorted(walk(test_user, du, tree).splitlines())
     assert v.prefetch() == "attributes"
+
+
+def test_bare_names_grant_nothing_after_a_revoke(views, home, test_user):
+    """Names listed without attributes are looked up when used, and that
+    lookup is checked like any other: after a disconnect, none of them can
+    be stat'ed or opened."""
+    tree = os.path.join(home, "Music", "tree")
+    make_tree(tree)
+    subprocess.run(["chown", "-R", f"{test_user.pw_uid}:{test_user.pw_gid}", tree], check=True)
+    v = views("home", home, home_spec(home))
+    view_tree = v.path("Music", "tree")
+    walk(test_user, ["find", ".", "-print"], view_tree)
+    assert v.prefetch() == "names"
+    assert v.publish(home_spec(home, connected=False))["rc"] == 0
+    name = os.path.join(view_tree, "d079", "f019")
+    r = as_user(test_user, ["stat", "-c", "%s", name])
+    assert r.returncode != 0 and "No such file" in r.stderr, (r.stdout, r.stderr)
+    r = as_user(test_user, ["cat", name])
+    assert r.returncode != 0, r.stdout
+    # Connected again: the same name answers, with the native size.
+    assert v.publish(home_spec(home))["rc"] == 0
+    r = as_user(test_user, ["stat", "-c", "%s", name])
+    assert r.returncode == 0 and r.stdout.strip() == str(79 * 20 + 19), (r.stdout, r.stderr)

@@ -26,7 +26,9 @@
  * its io_uring queues ready (pb_ring_prepare).
  */
 #include <linux/fuse.h>
+#include <limits.h>
 #include <stddef.h>
+#include <time.h>
 #include <string.h>
 #include <sys/uio.h>
 
@@ -86,6 +88,63 @@ static const struct fuse_custom_io device_io = {
 
 static __thread bool tmpfile_request;
 
+/* Requests being served, by connection and unique id (the kernel numbers a
+ * connection's requests in the order it queues them), one slot per serving
+ * thread: pb_fuse_wait_earlier waits on it. A thread without a slot (more
+ * threads than slots) is not tracked, which only makes a wait shorter. */
+#define INFLIGHT_SLOTS 256
+static struct {
+        _Atomic(const void *) se;
+        _Atomic uint64_t unique; /* 0: idle */
+} inflight[INFLIGHT_SLOTS];
+static atomic_uint inflight_claimed;
+static __thread int my_slot = -1;
+static __thread const void *my_se;
+static __thread uint64_t my_unique;
+
+static void inflight_begin(const struct fuse_session *se, uint64_t unique)
+{
+        if (my_slot < 0) {
+                unsigned k = atomic_fetch_add(&inflight_claimed, 1);
+                my_slot = k < INFLIGHT_SLOTS ? (int)k : INT_MAX;
+        }
+        my_se = se;
+        my_unique = unique;
+        if (my_slot == INT_MAX)
+                return;
+        atomic_store(&inflight[my_slot].se, se);
+        atomic_store(&inflight[my_slot].unique, unique);
+}
+
+static void inflight_end(void)
+{
+        if (my_slot >= 0 && my_slot != INT_MAX)
+                atomic_store(&inflight[my_slot].unique, 0);
+        my_unique = 0;
+}
+
+static bool earlier_in_flight(void)
+{
+        for (int i = 0; i < INFLIGHT_SLOTS; i++) {
+                uint64_t u = atomic_load(&inflight[i].unique);
+                if (u && u < my_unique && i != my_slot && atomic_load(&inflight[i].se) == my_se)
+                        return true;
+        }
+        return false;
+}
+
+void pb_fuse_wait_earlier(void)
+{
+        if (!my_unique)
+                return;
+        /* The thread that read an earlier request may not have said so yet
+         * (it does right after its read): a moment first, then up to 20 ms. */
+        struct timespec moment = {.tv_nsec = 50 * 1000};
+        nanosleep(&moment, NULL);
+        for (int i = 0; i < 400 && earlier_in_flight(); i++)
+                nanosleep(&moment, NULL);
+}
+
 /* libfuse 3.14 has no TMPFILE operation, so O_TMPFILE in a view failed with
  * EOPNOTSUPP. Its request and its answer have CREATE's layout (fuse_create_in
  * and a name; fuse_entry_out and fuse_open_out), so it is served as a CREATE
@@ -94,12 +153,15 @@ static __thread bool tmpfile_request;
 void pb_fuse_process(struct fuse_session *se, struct fuse_buf *buf)
 {
         struct fuse_in_header *in = buf->mem;
-        if (!(buf->flags & FUSE_BUF_IS_FD) && buf->size >= sizeof(*in) &&
-            in->opcode == FUSE_TMPFILE) {
+        bool in_mem = !(buf->flags & FUSE_BUF_IS_FD) && buf->size >= sizeof(*in);
+        if (in_mem && in->opcode == FUSE_TMPFILE) {
                 in->opcode = FUSE_CREATE;
                 tmpfile_request = true;
         }
+        if (in_mem)
+                inflight_begin(se, in->unique);
         fuse_session_process_buf(se, buf);
+        inflight_end();
         tmpfile_request = false;
 }
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "view-int.h"
+#include "workers.h"
 
 #define MAX_WAITERS 64
 
@@ -36,14 +37,17 @@ static struct pb_fh *fh_of(struct fuse_file_info *fi)
 /* A new fd (caller closes) on the OFD that stands for `owner`'s POSIX locks
  * on node n; a dup, so a concurrent FLUSH closing the owner's fd cannot make
  * us use a recycled fd number. -errno on failure, -ENOENT if !create and the
- * owner has none. */
-static int owner_fd(struct pb_node *n, uint64_t owner, const struct pb_fh *h, bool create)
+ * owner has none. pid (if > 0) is recorded as the process locking. */
+static int owner_fd(struct pb_node *n, uint64_t owner, const struct pb_fh *h, bool create,
+                    pid_t pid)
 {
         int like_fd = h->fd;
         int fd = -ENOENT;
         pthread_mutex_lock(&n->lock);
         for (struct pb_lock_owner *o = n->owners; o; o = o->next)
                 if (o->owner == owner) {
+                        if (pid > 0)
+                                o->pid = pid;
                         fd = fcntl(o->fd, F_DUPFD_CLOEXEC, 0);
                         pthread_mutex_unlock(&n->lock);
                         return fd < 0 ? -errno : fd;
@@ -58,6 +62,7 @@ static int owner_fd(struct pb_node *n, uint64_t owner, const struct pb_fh *h, bo
                         o->owner = owner;
                         o->fd = ofd;
                         o->via = h;
+                        o->pid = pid > 0 ? pid : 0;
                         o->next = n->owners;
                         n->owners = o;
                         fd = fcntl(ofd, F_DUPFD_CLOEXEC, 0);
@@ -111,6 +116,31 @@ void pb_locks_release_handle(struct pb_node *n, const struct pb_fh *h)
         pthread_mutex_unlock(&n->lock);
 }
 
+/* The process holding `held`, a lock F_OFD_GETLK found in the way, when one
+ * of the view's owners holds it, else 0. Our owners' locks are OFD locks on
+ * their own host fds, of which the host knows no process; F_GETLK natively
+ * names the holder of a POSIX lock. Each other owner's fd is asked the same
+ * question, and the one that does not see that lock holds it. */
+static pid_t holder_pid(struct pb_node *n, uint64_t asker, const struct flock *held)
+{
+        pid_t pid = 0;
+        pthread_mutex_lock(&n->lock);
+        for (struct pb_lock_owner *o = n->owners; o && !pid; o = o->next) {
+                if (o->owner == asker || o->pid <= 0)
+                        continue;
+                struct flock probe = {.l_type = F_WRLCK,
+                                      .l_whence = SEEK_SET,
+                                      .l_start = held->l_start,
+                                      .l_len = held->l_len};
+                if (fcntl(o->fd, F_OFD_GETLK, &probe) == 0 &&
+                    !(probe.l_type == held->l_type && probe.l_start == held->l_start &&
+                      probe.l_len == held->l_len))
+                        pid = o->pid;
+        }
+        pthread_mutex_unlock(&n->lock);
+        return pid;
+}
+
 void pb_op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock)
 {
         struct pb_req q;
@@ -119,7 +149,7 @@ void pb_op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, stru
         struct pb_node *n = pb_node_of(q.v, ino);
         char path[PATH_MAX];
         int r = pb_req_check(&q, n, path, sizeof(path), 0, "lock");
-        int fd = r == 0 ? owner_fd(n, fi->lock_owner, fh_of(fi), true) : r;
+        int fd = r == 0 ? owner_fd(n, fi->lock_owner, fh_of(fi), true, 0) : r;
         if (fd < 0)
                 return pb_req_fail(&q, -fd);
         lock->l_pid = 0;
@@ -127,6 +157,8 @@ void pb_op_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, stru
         close(fd);
         if (r)
                 return pb_req_fail(&q, r);
+        if (lock->l_type != F_UNLCK && lock->l_pid <= 0)
+                lock->l_pid = holder_pid(n, fi->lock_owner, lock);
         fuse_reply_lock(req, lock);
         pb_req_end(&q);
 }
@@ -146,6 +178,19 @@ static int try_once(struct waiter *w)
                 return flock(w->fd, w->flock_op | LOCK_NB) < 0 ? errno : 0;
         struct flock l = w->lk;
         return fcntl(w->fd, F_OFD_SETLK, &l) < 0 ? errno : 0;
+}
+
+/* A lock that must not wait: if another holds it, that may be a close the
+ * kernel told us of just before (its RELEASE, still being served), so once
+ * every earlier request is answered it is tried again. An app that closes
+ * one fd and locks through another expects the first one's lock gone. */
+static int try_now(struct waiter *w)
+{
+        int r = try_once(w);
+        if (r != EAGAIN && r != EACCES)
+                return r;
+        pb_fuse_wait_earlier();
+        return try_once(w);
 }
 
 static void waiter_done(struct pb_view *v)
@@ -228,7 +273,7 @@ void pb_op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, stru
         if (r < 0)
                 return pb_req_fail(&q, -r);
         bool unlock = lock->l_type == F_UNLCK;
-        int fd = owner_fd(n, fi->lock_owner, fh_of(fi), !unlock);
+        int fd = owner_fd(n, fi->lock_owner, fh_of(fi), !unlock, unlock ? 0 : lock->l_pid);
         if (fd < 0)
                 return pb_req_fail(&q, unlock && fd == -ENOENT ? 0 : -fd);
         lock->l_pid = 0;
@@ -236,7 +281,7 @@ void pb_op_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, stru
         pb_req_end(&q);
         struct waiter w = {.v = v, .req = req, .fd = fd, .lk = *lock};
         if (!sleep || unlock) {
-                r = try_once(&w);
+                r = try_now(&w);
                 close(fd);
                 fuse_reply_err(req, r);
                 return;
@@ -261,7 +306,7 @@ void pb_op_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int 
         struct waiter w = {
             .v = v, .req = req, .fd = fd, .is_flock = true, .flock_op = op & ~LOCK_NB};
         if ((op & LOCK_NB) || (op & LOCK_UN)) {
-                r = try_once(&w);
+                r = try_now(&w);
                 close(fd);
                 fuse_reply_err(req, r);
                 return;

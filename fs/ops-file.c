@@ -419,9 +419,24 @@ void pb_op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
         pb_req_end(&q);
 }
 
+/* Fault injection for the tests, never set by the broker: a RELEASE that
+ * takes this long to start (PB_FS_TEST_RELEASE_DELAY_US) makes the race
+ * between a close and the next lock (locks.c, try_now) happen every time. */
+static long release_delay_us(void)
+{
+        static long us = -1;
+        if (us < 0) {
+                const char *e = getenv("PB_FS_TEST_RELEASE_DELAY_US");
+                us = e ? strtol(e, NULL, 10) : 0;
+        }
+        return us;
+}
+
 void pb_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         struct pb_view *v = fuse_req_userdata(req);
+        if (release_delay_us() > 0)
+                usleep((useconds_t)release_delay_us());
         drop_handle(v, pb_node_of(v, ino), fh_of(fi));
         fuse_reply_err(req, 0);
 }

@@ -30,6 +30,7 @@ struct pb_lock_owner {
         uint64_t owner;
         int fd;
         const void *via; /* the handle it was first used through */
+        pid_t pid;       /* the process that last locked through it (0: none said) */
 };
 
 struct pb_node {

@@ -28,7 +28,8 @@ def demote_fn(user):
 class View:
     """One mounted view served by pb-view-harness."""
 
-    def __init__(self, workdir, user, kind, root, spec, name=None, cache=0, nofile=None):
+    def __init__(self, workdir, user, kind, root, spec, name=None, cache=0, nofile=None,
+                 env=None):
         self.workdir = workdir
         self.user = user
         self.kind = kind
@@ -44,6 +45,7 @@ class View:
              "--mount", self.mount, "--uid", str(user.pw_uid), "--gid", str(user.pw_gid),
              "--spec", path, "--audit", self.audit, "--cache", str(cache)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, **(env or {})),
             preexec_fn=(lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile)))
             if nofile else None)
         line = self._readline(10)
@@ -116,8 +118,8 @@ def views(workdir, test_user):
     """Factory: views(kind, root, spec) -> View; all stopped at the end."""
     made = []
 
-    def make(kind, root, spec, name=None, cache=0, nofile=None):
-        v = View(workdir, test_user, kind, root, spec, name, cache, nofile)
+    def make(kind, root, spec, name=None, cache=0, nofile=None, env=None):
+        v = View(workdir, test_user, kind, root, spec, name, cache, nofile, env)
         made.append(v)
         return v
 

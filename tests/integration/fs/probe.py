@@ -4,11 +4,13 @@ Each command reports what happened (content, or ERR <errno name>) so the test
 can assert on it."""
 import ctypes
 import errno
+import fcntl
 import json
 import mmap
 import os
 import select
 import stat
+import struct
 import sys
 import time
 
@@ -192,7 +194,6 @@ CMDS = {"read": cmd_read, "write": cmd_write, "ls": cmd_ls, "stat": cmd_stat,
 
 
 def cmd_flock_hold(path):
-    import fcntl
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     fcntl.flock(fd, fcntl.LOCK_EX)
     say("locked")
@@ -201,7 +202,6 @@ def cmd_flock_hold(path):
 
 
 def cmd_lockf_hold(path):
-    import fcntl
     fd = os.open(path, os.O_RDWR)
     fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
     say("locked")
@@ -210,7 +210,6 @@ def cmd_lockf_hold(path):
 
 
 def cmd_lockf_wait(path):
-    import fcntl
     fd = os.open(path, os.O_RDWR)
     say("waiting")
     fcntl.lockf(fd, fcntl.LOCK_EX, 1, 0)
@@ -221,7 +220,6 @@ def cmd_lockf_wait(path):
 def cmd_ofd(path):
     """OFD locks belong to the open file: two opens in one process conflict,
     and a POSIX lock of the same process conflicts with them too."""
-    import fcntl
     import struct
     a, b = os.open(path, os.O_RDWR), os.open(path, os.O_RDWR)
     lk = struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 1, 0)
@@ -235,7 +233,6 @@ def cmd_ofd(path):
 
 
 def cmd_lockf_try(path):
-    import fcntl
     fd = os.open(path, os.O_RDWR)
     try:
         fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
@@ -382,6 +379,32 @@ def busy_wait_ms(ms):
         pass
 
 
+def getlk_names_holder(path):
+    """A child holds a POSIX write lock on path; F_GETLK from here must say
+    so, and name the child's pid."""
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        fd = os.open(path, os.O_RDWR)
+        fcntl.lockf(fd, fcntl.LOCK_EX)
+        os.write(ready_w, b"x")
+        os.read(go_r, 1)
+        os._exit(0)
+    os.read(ready_r, 1)
+    fd = os.open(path, os.O_RDWR)
+    try:
+        got = fcntl.fcntl(fd, fcntl.F_GETLK, struct.pack("hhqqi", fcntl.F_WRLCK, 0, 0, 0, 0))
+        kind, _, _, _, holder = struct.unpack("hhqqi", got)
+        return [kind == fcntl.F_WRLCK, holder == pid]
+    finally:
+        os.close(fd)
+        os.write(go_w, b"x")
+        os.waitpid(pid, 0)
+        for x in (ready_r, ready_w, go_r, go_w):
+            os.close(x)
+
+
 def cmd_parity(d):
     """Edge cases of the POSIX calls, each a named step whose outcome (a
     value, OK or ERR <errno>) a native directory and the view must share.
@@ -505,6 +528,8 @@ def cmd_parity(d):
     step("tmpfile_excl_link", lambda: os.link(str(fd), j("never"), src_dir_fd=procfd))
     os.close(fd)
     os.close(procfd)
+    wr(j("locked"), b"x")
+    res["getlk_names_holder"] = getlk_names_holder(j("locked"))
     wr(j("t"), b"0123456789")
     fd = os.open(j("t"), os.O_RDWR | os.O_TRUNC)
     res["o_trunc_size"] = os.fstat(fd).st_size

@@ -196,6 +196,19 @@ def test_ofd_locks_behave_as_native(views, home, test_user):
                                 "after_close": "OK"}, (viewed, native)
 
 
+def test_a_close_drops_its_locks_before_the_next_lock_is_tried(views, home, test_user):
+    """The kernel sends a close's RELEASE in the background and the app's
+    next request may reach the daemon first, on another thread: a lock taken
+    right after a close must still find the closed fd's OFD lock gone. The
+    harness delays every RELEASE by 5 ms (fault injection) so that the race
+    is lost every time unless the lock waits for the requests queued before
+    it."""
+    v = views("home", home, home_spec(home), env={"PB_FS_TEST_RELEASE_DELAY_US": "5000"})
+    for _ in range(3):
+        viewed = json.loads(probe(test_user, "ofd", v.path("Music/a.txt")).stdout)
+        assert viewed["after_close"] == "OK", viewed
+
+
 def test_listing_names_the_kernel_just_got_is_complete_and_they_stay_usable(
         views, home, test_user):
     # With caching on (as the broker mounts views), READDIRPLUS lists names

@@ -26,11 +26,10 @@
  * its io_uring queues ready (pb_ring_prepare).
  */
 #include <linux/fuse.h>
-#include <limits.h>
 #include <stddef.h>
-#include <time.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "ring.h"
 #include "view-int.h"
@@ -91,14 +90,15 @@ static __thread bool tmpfile_request;
 /* Requests being served, by connection and unique id (the kernel numbers a
  * connection's requests in the order it queues them), one slot per serving
  * thread: pb_fuse_wait_earlier waits on it. A thread without a slot (more
- * threads than slots) is not tracked, which only makes a wait shorter. */
+ * threads than slots: my_slot == INFLIGHT_SLOTS) is not tracked, which only
+ * makes a wait shorter. */
 #define INFLIGHT_SLOTS 256
 static struct {
         _Atomic(const void *) se;
         _Atomic uint64_t unique; /* 0: idle */
 } inflight[INFLIGHT_SLOTS];
 static atomic_uint inflight_claimed;
-static __thread int my_slot = -1;
+static __thread int my_slot = -1; /* -1: not claimed yet */
 static __thread const void *my_se;
 static __thread uint64_t my_unique;
 
@@ -106,19 +106,19 @@ static void inflight_begin(const struct fuse_session *se, uint64_t unique)
 {
         if (my_slot < 0) {
                 unsigned k = atomic_fetch_add(&inflight_claimed, 1);
-                my_slot = k < INFLIGHT_SLOTS ? (int)k : INT_MAX;
+                my_slot = k < INFLIGHT_SLOTS ? (int)k : INFLIGHT_SLOTS;
         }
         my_se = se;
         my_unique = unique;
-        if (my_slot == INT_MAX)
-                return;
-        atomic_store(&inflight[my_slot].se, se);
-        atomic_store(&inflight[my_slot].unique, unique);
+        if (my_slot < INFLIGHT_SLOTS) {
+                atomic_store(&inflight[my_slot].se, se);
+                atomic_store(&inflight[my_slot].unique, unique);
+        }
 }
 
 static void inflight_end(void)
 {
-        if (my_slot >= 0 && my_slot != INT_MAX)
+        if (my_slot >= 0 && my_slot < INFLIGHT_SLOTS)
                 atomic_store(&inflight[my_slot].unique, 0);
         my_unique = 0;
 }

@@ -317,6 +317,12 @@ static unsigned read_want(struct fuse_file_info *fi)
         return PB_ACCESS_READ | (fh_of(fi)->writable ? PB_ACCESS_WRITE : 0);
 }
 
+/* What a call on the handle itself needs (fsync, SEEK_DATA): its mode. */
+static unsigned handle_want(struct fuse_file_info *fi)
+{
+        return fh_of(fi)->writable ? PB_ACCESS_WRITE : PB_ACCESS_READ;
+}
+
 void pb_op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
         struct pb_req q;
@@ -419,24 +425,11 @@ void pb_op_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
         pb_req_end(&q);
 }
 
-/* Fault injection for the tests, never set by the broker: a RELEASE that
- * takes this long to start (PB_FS_TEST_RELEASE_DELAY_US) makes the race
- * between a close and the next lock (locks.c, try_now) happen every time. */
-static long release_delay_us(void)
-{
-        static long us = -1;
-        if (us < 0) {
-                const char *e = getenv("PB_FS_TEST_RELEASE_DELAY_US");
-                us = e ? strtol(e, NULL, 10) : 0;
-        }
-        return us;
-}
-
 void pb_op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
         struct pb_view *v = fuse_req_userdata(req);
-        if (release_delay_us() > 0)
-                usleep((useconds_t)release_delay_us());
+        if (v->test_release_delay_us > 0)
+                usleep((useconds_t)v->test_release_delay_us);
         drop_handle(v, pb_node_of(v, ino), fh_of(fi));
         fuse_reply_err(req, 0);
 }
@@ -448,8 +441,8 @@ void pb_op_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_
                 return;
         char path[PATH_MAX];
         int fd = fh_of(fi)->fd;
-        unsigned want = fh_of(fi)->writable ? PB_ACCESS_WRITE : PB_ACCESS_READ;
-        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), want, "fsync");
+        int r =
+            pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), handle_want(fi), "fsync");
         if (r == 0 && (datasync ? fdatasync(fd) : fsync(fd)) < 0)
                 r = -errno;
         pb_req_fail(&q, -r);
@@ -465,8 +458,8 @@ void pb_op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence, struct f
         if (!pb_req_begin(&q, req))
                 return;
         char path[PATH_MAX];
-        unsigned want = fh_of(fi)->writable ? PB_ACCESS_WRITE : PB_ACCESS_READ;
-        int r = pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), want, "lseek");
+        int r =
+            pb_req_check(&q, pb_node_of(q.v, ino), path, sizeof(path), handle_want(fi), "lseek");
         off_t at = r == 0 ? lseek(fh_of(fi)->fd, off, whence) : -1;
         if (r == 0 && at < 0)
                 r = -errno;

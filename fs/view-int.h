@@ -88,6 +88,11 @@ struct pb_view {
          * dirtied before the revoke is accepted, so no data is lost. */
         atomic_bool laundering;
         struct pb_prefetch prefetch;
+        /* Fault injection for the tests, never set by the broker: every
+         * RELEASE starts this late (PB_FS_TEST_RELEASE_DELAY_US), so that
+         * the race between a close and the next lock (locks.c, try_now)
+         * happens every time. Read once at start. */
+        long test_release_delay_us;
         bool writeback;            /* the kernel caches writes (set at INIT) */
         bool no_opendir;           /* the kernel opens directories without us (INIT) */
         uint32_t init_flags_add;   /* INIT flags for device-io.c to add to the reply */

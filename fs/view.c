@@ -224,6 +224,8 @@ int pb_view_start(const struct pb_view_config *cfg, struct pb_view **out, struct
         pthread_mutex_init(&v->names_lock, NULL);
         pthread_mutex_init(&v->stats_lock, NULL);
         pthread_mutex_init(&v->prefetch.lock, NULL);
+        const char *delay = getenv("PB_FS_TEST_RELEASE_DELAY_US");
+        v->test_release_delay_us = delay ? strtol(delay, NULL, 10) : 0;
         pthread_mutex_init(&v->publish_lock, NULL);
         pthread_mutex_init(&v->waiters_lock, NULL);
         pthread_cond_init(&v->waiters_cond, NULL);
